@@ -1,0 +1,4 @@
+export default {
+  displayName: 'chat-api',
+  preset: '../../jest.preset.js',
+};

@@ -1,0 +1,4 @@
+export default {
+  displayName: 'code-runner',
+  preset: '../../jest.preset.js',
+};

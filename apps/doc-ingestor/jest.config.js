@@ -1,0 +1,4 @@
+export default {
+  displayName: 'doc-ingestor',
+  preset: '../../jest.preset.js',
+};

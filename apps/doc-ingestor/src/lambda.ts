@@ -1,0 +1,21 @@
+import { loadConfig } from '@lgm/core';
+import { createEventLambdaHandler } from '@lgm/server-kit';
+
+import type { AppDeps } from './app';
+import { bootstrap } from './bootstrap';
+import { configSchema } from './config';
+import { createIngestor, ingestorEventSchema } from './ingestor';
+
+let deps: AppDeps | undefined;
+
+function getDeps(): AppDeps {
+  deps ??= bootstrap(loadConfig(configSchema, process.env));
+  return deps;
+}
+
+/** Lambda entry: the event is validated, then handed to the ingestor core. */
+export const handler = createEventLambdaHandler({
+  schema: ingestorEventSchema,
+  logger: () => getDeps().logger,
+  handle: (event) => createIngestor(getDeps()).handle(event),
+});

@@ -1,0 +1,4 @@
+export default {
+  displayName: 'mcp-server',
+  preset: '../../jest.preset.js',
+};

@@ -1,0 +1,4 @@
+export default {
+  displayName: 'ws-gateway',
+  preset: '../../jest.preset.js',
+};

@@ -1,0 +1,4 @@
+export default {
+  displayName: 'infra',
+  preset: '../jest.preset.js',
+};

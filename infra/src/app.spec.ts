@@ -1,0 +1,151 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+import { Stack, Validations } from 'aws-cdk-lib';
+import { Template } from 'aws-cdk-lib/assertions';
+import { Bucket } from 'aws-cdk-lib/aws-s3';
+
+import { addComplianceChecks, buildApp, createApp, type LgmApp } from './app';
+import { parseStageConfig } from './stage-config';
+import { readValidationReport, type ValidationSummary } from './validation-report';
+
+// The whole app, synthesised the way `cdk synth` does it: cdk-nag plus aws-cdk-lib's built-in
+// CloudFormation validation. Each synth runs once per configuration and is shared by the tests.
+function synthesise(lgm: LgmApp): ValidationSummary {
+  return readValidationReport(lgm.app.synth().directory);
+}
+
+describe('the dev app', () => {
+  let lgm: LgmApp;
+  let report: ValidationSummary;
+
+  beforeAll(() => {
+    lgm = buildApp(parseStageConfig({ stage: 'dev' }));
+    report = synthesise(lgm);
+  });
+
+  it('has no unacknowledged cdk-nag or CloudFormation finding, not even a warning', () => {
+    expect(report.findings).toEqual([]);
+    expect(report.acknowledged).toEqual([]);
+  });
+
+  it('names its stacks after the stage and leaves the environment to the CLI', () => {
+    expect(lgm.app.node.children.filter(Stack.isStack).map((stack) => stack.stackName)).toEqual([
+      'Lgm-dev-Network',
+      'Lgm-dev-Data',
+    ]);
+    expect(lgm.network.environment).toBe('aws://unknown-account/unknown-region');
+    expect(lgm.data.terminationProtection).toBe(false);
+  });
+
+  it('tags every resource with project and stage, and reports no version metadata', () => {
+    const template = Template.fromStack(lgm.data);
+    template.hasResourceProperties('AWS::DynamoDB::Table', {
+      Tags: [
+        { Key: 'project', Value: 'lgm' },
+        { Key: 'stage', Value: 'dev' },
+      ],
+    });
+    template.resourceCountIs('AWS::CDK::Metadata', 0);
+  });
+});
+
+describe('the prod app with NAT, a customer managed key and a concrete environment', () => {
+  let lgm: LgmApp;
+  let report: ValidationSummary;
+
+  beforeAll(() => {
+    lgm = buildApp(
+      parseStageConfig({
+        stage: 'prod',
+        natGateways: '2',
+        encryption: 'customer-managed',
+        account: '123456789012',
+        region: 'eu-west-1',
+        availabilityZones: 'eu-west-1a,eu-west-1b',
+        webOrigins: 'https://app.example.com',
+      }),
+    );
+    report = synthesise(lgm);
+  });
+
+  it('has no unacknowledged finding', () => {
+    expect(report.findings).toEqual([]);
+  });
+
+  it('acknowledges only the configured zones, and says why in words', () => {
+    expect(new Set(report.acknowledged.map((finding) => finding.rule))).toEqual(new Set(['W3010']));
+    for (const finding of report.acknowledged) {
+      expect(finding.reason.split(/\s+/).length).toBeGreaterThan(10);
+    }
+  });
+
+  it('protects its stacks from deletion', () => {
+    expect(lgm.network.terminationProtection).toBe(true);
+    expect(lgm.data.terminationProtection).toBe(true);
+    expect(lgm.network.environment).toBe('aws://123456789012/eu-west-1');
+  });
+});
+
+describe('the compliance checks', () => {
+  let outdir: string;
+
+  beforeEach(() => {
+    outdir = mkdtempSync(join(tmpdir(), 'lgm-nag-'));
+  });
+
+  afterEach(() => {
+    rmSync(outdir, { recursive: true, force: true });
+  });
+
+  function carelessApp() {
+    const app = createApp({ outdir, builtinCloudFormationValidation: false });
+    const stack = new Stack(app, 'Throwaway');
+    // No access logs and no TLS-only policy: AwsSolutions-S1 and AwsSolutions-S10.
+    const bucket = new Bucket(stack, 'Careless');
+    addComplianceChecks(app);
+    return { app, bucket };
+  }
+
+  it('fail the synth of a non-compliant resource and report it', () => {
+    const { app } = carelessApp();
+
+    expect(() => app.synth()).toThrow(/AwsSolutions-S10/);
+
+    const { findings } = readValidationReport(outdir);
+    expect(findings).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({
+          plugin: 'AwsSolutions',
+          rule: 'AwsSolutions-S1',
+          severity: 'error',
+          constructPaths: ['Throwaway/Careless/Resource'],
+        }),
+        expect.objectContaining({
+          rule: 'AwsSolutions-S10',
+          constructPaths: ['Throwaway/Careless/Resource'],
+        }),
+      ]),
+    );
+  });
+
+  it('let an acknowledged finding pass, keeping its reason in the report', () => {
+    const { app, bucket } = carelessApp();
+    Validations.of(bucket).acknowledge(
+      { id: 'AwsSolutions::AwsSolutions-S1', reason: 'Throwaway bucket of a test: no logs.' },
+      { id: 'AwsSolutions::AwsSolutions-S10', reason: 'Throwaway bucket of a test: no policy.' },
+    );
+
+    expect(() => app.synth()).not.toThrow();
+
+    const report = readValidationReport(outdir);
+    expect(report.findings).toEqual([]);
+    expect(report.acknowledged.map(({ rule, reason }) => ({ rule, reason }))).toEqual(
+      expect.arrayContaining([
+        { rule: 'AwsSolutions-S1', reason: 'Throwaway bucket of a test: no logs.' },
+        { rule: 'AwsSolutions-S10', reason: 'Throwaway bucket of a test: no policy.' },
+      ]),
+    );
+  });
+});

@@ -1,0 +1,70 @@
+import { App, type AppProps, type Environment, Tags, Validations } from 'aws-cdk-lib';
+import { AwsSolutionsChecks } from 'cdk-nag';
+
+import { FEATURE_FLAGS } from './feature-flags';
+import { DataStack } from './stacks/data-stack';
+import { NetworkStack } from './stacks/network-stack';
+import type { StageConfig } from './stage-config';
+
+/** The stacks of one stage, for tests and for stacks added later. */
+export interface LgmApp {
+  readonly app: App;
+  readonly network: NetworkStack;
+  readonly data: DataStack;
+}
+
+/**
+ * An App with LGM's frozen feature flags and no version reporting. Context from the CLI or
+ * cdk.json still takes precedence over these defaults.
+ */
+export function createApp(props: AppProps = {}): App {
+  return new App({
+    analyticsReporting: false,
+    ...props,
+    context: { ...FEATURE_FLAGS, ...props.context },
+  });
+}
+
+/**
+ * Adds every stack of a stage to the app and registers the compliance checks that run when it is
+ * synthesised (see {@link addComplianceChecks}).
+ *
+ * @example
+ * const { app } = buildApp(parseStageConfig({ stage: 'dev' }));
+ * app.synth();
+ */
+export function buildApp(config: StageConfig, app: App = createApp()): LgmApp {
+  // Without both, stacks stay environment-agnostic and deploy to the CLI's account and region.
+  const env: Environment | undefined =
+    config.account !== undefined && config.region !== undefined
+      ? { account: config.account, region: config.region }
+      : undefined;
+  const common = { env, config, terminationProtection: config.isProduction };
+  const prefix = `Lgm-${config.stage}`;
+
+  const network = new NetworkStack(app, `${prefix}-Network`, {
+    ...common,
+    description: `LGM ${config.stage}: VPC, subnets, flow logs and VPC endpoints`,
+  });
+  const data = new DataStack(app, `${prefix}-Data`, {
+    ...common,
+    description: `LGM ${config.stage}: DynamoDB tables and S3 buckets`,
+  });
+
+  Tags.of(app).add('project', 'lgm');
+  Tags.of(app).add('stage', config.stage);
+  addComplianceChecks(app);
+
+  return { app, network, data };
+}
+
+/**
+ * Registers cdk-nag's AWS Solutions rules on the whole app. They run at synth: an error-level
+ * finding fails it, and every finding (warnings too) lands in the assembly's validation report,
+ * unless acknowledged on its construct with `Validations.of(construct).acknowledge({ id, reason })`
+ * where id is namespaced like the report suggests (`AwsSolutions::AwsSolutions-S1`), so the
+ * acknowledgement and its reason stay visible in the report.
+ */
+export function addComplianceChecks(app: App): void {
+  Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
+}

@@ -1,0 +1,251 @@
+import * as z from 'zod';
+
+// CloudWatch Logs accepts only these retention periods (AWS::Logs::LogGroup RetentionInDays).
+const LOG_RETENTION_DAYS = [
+  1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288,
+  3653,
+] as const;
+
+/** The VPC always spans this many Availability Zones. */
+export const AZ_COUNT = 2;
+
+const PRODUCTION_STAGE = 'prod';
+
+// Context from the CLI arrives as strings (`-c webOrigins=https://a,https://b`), context from
+// cdk.json as JSON; both spellings are accepted for lists and numbers.
+const list = <T extends z.ZodType>(item: T) =>
+  z.preprocess(
+    (value) =>
+      typeof value === 'string'
+        ? value
+            .split(',')
+            .map((part) => part.trim())
+            .filter((part) => part.length > 0)
+        : value,
+    z.array(item),
+  );
+
+const days = (minimum: number) => z.coerce.number().int().min(minimum).max(3650);
+
+const origin = z.string().refine(
+  (value) => {
+    try {
+      const url = new URL(value);
+      return (url.protocol === 'https:' || url.protocol === 'http:') && url.origin === value;
+    } catch {
+      return false;
+    }
+  },
+  {
+    message:
+      'must be an origin like https://app.example.com (scheme, host, optional port; no path)',
+  },
+);
+
+const stageConfigShape = {
+  stage: z
+    .string({ error: 'is required: pass -c stage=<name>, e.g. -c stage=dev' })
+    .regex(
+      /^[a-z][a-z0-9]{1,11}$/,
+      'must be 2-12 lowercase letters or digits, starting with a letter',
+    ),
+  account: z
+    .string()
+    .regex(/^\d{12}$/, 'must be a 12-digit AWS account id')
+    .optional(),
+  region: z
+    .string()
+    .regex(/^[a-z]{2}(-[a-z]+)+-\d$/, 'must be an AWS region such as eu-west-1')
+    .optional(),
+  availabilityZones: list(
+    z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d[a-z]$/, 'must be zone names such as eu-west-1a'),
+  )
+    .refine((zones) => zones.length === AZ_COUNT && new Set(zones).size === AZ_COUNT, {
+      message: `must name exactly ${AZ_COUNT} different zones`,
+    })
+    .optional(),
+  natGateways: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .max(AZ_COUNT, `must be between 0 and ${AZ_COUNT} (one per Availability Zone at most)`)
+    .default(0),
+  vpcCidr: z
+    .string()
+    .regex(
+      /^(10|172|192)\.\d{1,3}\.\d{1,3}\.0\/(1[6-9]|20)$/,
+      'must be a private IPv4 block between /16 and /20, such as 10.40.0.0/16',
+    )
+    .default('10.40.0.0/16'),
+  removalPolicy: z.enum(['retain', 'destroy']).optional(),
+  encryption: z.enum(['aws-managed', 'customer-managed']).default('aws-managed'),
+  webOrigins: list(origin).default(['http://localhost:5173']),
+  alarmEmail: z.email('must be an email address').optional(),
+  flowLogRetentionDays: z.coerce
+    .number()
+    .refine((value) => (LOG_RETENTION_DAYS as readonly number[]).includes(value), {
+      message: `must be one of ${LOG_RETENTION_DAYS.join(', ')}`,
+    })
+    .optional(),
+  noncurrentVersionExpirationDays: days(1).default(30),
+  // Artifacts move to Standard-IA (whose minimum storage duration is 30 days) and later expire.
+  artifactsInfrequentAccessAfterDays: days(30).default(30),
+  artifactsExpireAfterDays: days(31).default(365),
+};
+
+/** CDK context keys read by {@link readStageConfig}, each a field of {@link StageConfig}. */
+export const STAGE_CONTEXT_KEYS = Object.keys(
+  stageConfigShape,
+) as readonly (keyof typeof stageConfigShape)[];
+
+const stageConfigSchema = z
+  .object(stageConfigShape)
+  .superRefine(
+    (config, ctx) => {
+      // Single-field problems are reported already; compare only values that are valid alone.
+      const valid = (key: keyof typeof stageConfigShape): boolean =>
+        stageConfigShape[key].safeParse(config[key]).success;
+      const production = config.stage === PRODUCTION_STAGE;
+      if (production && config.removalPolicy === 'destroy') {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['removalPolicy'],
+          message: `must be 'retain' for stage '${PRODUCTION_STAGE}': its data must survive a stack deletion`,
+        });
+      }
+      if (
+        valid('account') &&
+        valid('region') &&
+        (config.account === undefined) !== (config.region === undefined)
+      ) {
+        ctx.addIssue({
+          code: 'custom',
+          path: [config.account === undefined ? 'account' : 'region'],
+          message:
+            'account and region must be set together (or neither, for an environment-agnostic synth)',
+        });
+      }
+      // A concrete environment would otherwise make CDK look the zones up in the account, which
+      // needs credentials; naming them keeps `synth` offline.
+      if (
+        valid('region') &&
+        config.region !== undefined &&
+        config.availabilityZones === undefined
+      ) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['availabilityZones'],
+          message: `is required when region is set (name ${AZ_COUNT} zones, e.g. ${config.region}a,${config.region}b)`,
+        });
+      }
+      if (
+        valid('region') &&
+        valid('availabilityZones') &&
+        config.region !== undefined &&
+        config.availabilityZones?.some((zone) => !zone.startsWith(config.region ?? ''))
+      ) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['availabilityZones'],
+          message: `must all be zones of region ${config.region}`,
+        });
+      }
+      if (
+        production &&
+        valid('webOrigins') &&
+        config.webOrigins.some((value) => !value.startsWith('https://'))
+      ) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['webOrigins'],
+          message: `must all be https:// origins for stage '${PRODUCTION_STAGE}'`,
+        });
+      }
+      if (
+        valid('artifactsExpireAfterDays') &&
+        valid('artifactsInfrequentAccessAfterDays') &&
+        config.artifactsExpireAfterDays <= config.artifactsInfrequentAccessAfterDays
+      ) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['artifactsExpireAfterDays'],
+          message: 'must be later than artifactsInfrequentAccessAfterDays',
+        });
+      }
+    },
+    // Run even when single fields failed, so one error lists every problem.
+    { when: () => true },
+  )
+  .transform((config) => {
+    const isProduction = config.stage === PRODUCTION_STAGE;
+    return {
+      ...config,
+      isProduction,
+      removalPolicy: config.removalPolicy ?? (isProduction ? 'retain' : 'destroy'),
+      deletionProtection: isProduction,
+      flowLogRetentionDays: config.flowLogRetentionDays ?? (isProduction ? 365 : 30),
+    } as const;
+  });
+
+/** Stage parameters of the CDK app, validated at synth time. */
+export type StageConfig = Readonly<z.output<typeof stageConfigSchema>>;
+
+/** Raw stage parameters, as they come from CDK context (strings from the CLI, JSON from cdk.json). */
+export type StageConfigInput = Readonly<
+  Partial<Record<(typeof STAGE_CONTEXT_KEYS)[number], unknown>>
+>;
+
+/** One bad stage parameter. */
+export interface StageConfigIssue {
+  readonly key: string;
+  readonly message: string;
+}
+
+/** Thrown when stage parameters are invalid; the message lists every bad key at once. */
+export class StageConfigError extends Error {
+  readonly issues: readonly StageConfigIssue[];
+
+  constructor(issues: readonly StageConfigIssue[]) {
+    super(
+      `Invalid stage configuration (CDK context):\n${issues
+        .map((issue) => `  - ${issue.key}: ${issue.message}`)
+        .join('\n')}`,
+    );
+    this.name = 'StageConfigError';
+    this.issues = issues;
+  }
+}
+
+/**
+ * Validates raw stage parameters.
+ *
+ * @throws StageConfigError naming every bad key.
+ * @example
+ * const config = parseStageConfig({ stage: 'dev', natGateways: '1' });
+ */
+export function parseStageConfig(input: StageConfigInput): StageConfig {
+  const result = stageConfigSchema.safeParse(input);
+  if (result.success) return result.data;
+  throw new StageConfigError(
+    result.error.issues.map((issue) => {
+      const key = issue.path.length > 0 ? issue.path.map(String).join('.') : '(context)';
+      const raw = input[issue.path[0] as keyof StageConfigInput];
+      const shown = raw === undefined ? '' : ` (got ${JSON.stringify(raw)})`;
+      return { key, message: `${issue.message}${shown}` };
+    }),
+  );
+}
+
+/**
+ * Reads and validates the stage parameters from CDK context (`-c stage=dev -c natGateways=1`).
+ *
+ * @param getContext usually `(key) => app.node.tryGetContext(key)`.
+ */
+export function readStageConfig(getContext: (key: string) => unknown): StageConfig {
+  const input: Record<string, unknown> = {};
+  for (const key of STAGE_CONTEXT_KEYS) {
+    const value = getContext(key);
+    if (value !== undefined) input[key] = value;
+  }
+  return parseStageConfig(input);
+}

@@ -1,0 +1,4 @@
+export default {
+  displayName: 'core',
+  preset: '../../jest.preset.js',
+};

@@ -1,0 +1,4 @@
+export default {
+  displayName: 'server-kit',
+  preset: '../../jest.preset.js',
+};

@@ -1,0 +1,4 @@
+export default {
+  displayName: 'dev-stack',
+  preset: '../../jest.preset.js',
+};

@@ -1,0 +1,16 @@
+import * as z from 'zod';
+
+/** The dev stack's own settings; every one has a default so `npm start` needs none. */
+export const devStackConfigSchema = z.object({
+  /** Ports are assigned upwards from here: web, then each service in a fixed order. */
+  LGM_PORT_BASE: z.coerce.number().int().min(1024).max(65000).default(3000),
+  LGM_HOST: z.string().min(1).default('127.0.0.1'),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  /** `false` starts the services without the web dev server (used by service-only tests). */
+  LGM_WEB: z
+    .enum(['true', 'false'])
+    .default('true')
+    .transform((value) => value === 'true'),
+});
+
+export type DevStackConfig = z.output<typeof devStackConfigSchema>;

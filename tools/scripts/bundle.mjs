@@ -1,0 +1,56 @@
+#!/usr/bin/env node
+// Bundles an app's entry files with esbuild, the way Lambda, Fargate and Batch receive them:
+// `node tools/scripts/bundle.mjs <app> <entry...>` → dist/apps/<app>/<entry>.mjs (ESM, minified,
+// Node 20 syntax so the same file runs locally and on Lambda's Node 22). Prints each bundle's size
+// against the 1 MB budget of ARCHITECTURE §5 and fails when one is over it.
+import { mkdirSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+import { build } from 'esbuild';
+
+const BUDGET_BYTES = 1024 * 1024;
+const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+const [app, ...entries] = process.argv.slice(2);
+if (!app || entries.length === 0) {
+  console.error('usage: bundle.mjs <app> <entry...>');
+  process.exit(2);
+}
+
+const outdir = join(root, 'dist/apps', app);
+mkdirSync(outdir, { recursive: true });
+let overBudget = false;
+for (const entry of entries) {
+  const outfile = join(outdir, `${entry}.mjs`);
+  const result = await build({
+    entryPoints: [join(root, 'apps', app, 'src', `${entry}.ts`)],
+    outfile,
+    bundle: true,
+    platform: 'node',
+    format: 'esm',
+    target: 'node20',
+    minify: true,
+    sourcemap: 'linked',
+    metafile: true,
+    legalComments: 'none',
+    tsconfig: join(root, 'tsconfig.base.json'),
+    // CommonJS dependencies inside an ES module bundle still call require() for Node built-ins.
+    banner: {
+      js: "import { createRequire as __lgmCreateRequire } from 'node:module'; const require = __lgmCreateRequire(import.meta.url);",
+    },
+    logLevel: 'warning',
+  });
+  const bytes =
+    result.metafile.outputs[
+      Object.keys(result.metafile.outputs).find((key) => key.endsWith('.mjs'))
+    ].bytes;
+  const ratio = bytes / BUDGET_BYTES;
+  overBudget ||= ratio > 1;
+  console.log(
+    `${app}/${entry}.mjs  ${(bytes / 1024).toFixed(1)} KB minified  (${(ratio * 100).toFixed(0)}% of the 1 MB budget)`,
+  );
+}
+if (overBudget) {
+  console.error('A bundle is over the 1 MB budget (ARCHITECTURE §5).');
+  process.exit(1);
+}

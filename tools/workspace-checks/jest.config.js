@@ -1,0 +1,4 @@
+export default {
+  displayName: 'workspace-checks',
+  preset: '../../jest.preset.js',
+};
