@@ -127,11 +127,25 @@ export default [
   {
     // Test helpers stay out of shipped code.
     files: ['apps/**/*.ts', 'apps/**/*.tsx', 'libs/**/*.ts', 'infra/**/*.ts'],
-    ignores: ['**/*.spec.ts', '**/*.spec.tsx', '**/test/**', 'libs/testing/**'],
+    ignores: [
+      '**/*.spec.ts',
+      '**/*.spec.tsx',
+      '**/test/**',
+      'libs/testing/**',
+      'libs/local-stack/**',
+    ],
     rules: {
       'no-restricted-imports': [
         'error',
-        { paths: [{ name: '@lgm/testing', message: 'Only tests may import @lgm/testing.' }] },
+        {
+          paths: [
+            { name: '@lgm/testing', message: 'Only tests may import @lgm/testing.' },
+            {
+              name: '@lgm/local-stack',
+              message: 'Only tests and the dev stack may import @lgm/local-stack.',
+            },
+          ],
+        },
       ],
     },
   },

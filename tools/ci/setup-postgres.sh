@@ -42,12 +42,15 @@ LOG="$(mktemp -t setup-postgres.XXXXXX.log)"
 WORKDIR=""
 cleanup() {
   [[ -n "$WORKDIR" && -d "$WORKDIR" ]] && rm -rf "$WORKDIR"
-  rm -f "$LOG"
+  rm -f "$LOG" "$LOG.died"
 }
 trap cleanup EXIT
 
 log() { printf 'setup-postgres: %s\n' "$*" >&2; }
 die() {
+  # report once, even when triggered in a subshell and again in its parent
+  if [[ -e "$LOG.died" ]]; then exit 1; fi
+  : >"$LOG.died" 2>/dev/null || true
   printf '\nsetup-postgres: ERROR: %s\n' "$*" >&2
   if [[ -s "$LOG" ]]; then
     printf 'setup-postgres: last lines of the command log:\n' >&2
@@ -57,13 +60,15 @@ die() {
 }
 trap 'die "command failed (line $LINENO, exit $?): $BASH_COMMAND"' ERR
 
-# run CMD...: quietly, output captured in $LOG (shown only on failure)
+# run CMD...: quietly, output captured in $LOG (shown only on failure).
+# fds 3 (our stdout) and 9 (the lock) are closed for CMD: a server started by it
+# (e.g. a postinst starting PostgreSQL) must not hold them open.
 run() {
   printf '+ %s\n' "$*" >>"$LOG"
   if [[ "${SETUP_PG_VERBOSE:-0}" == 1 ]]; then
-    "$@" 2>&1 | tee -a "$LOG" >&2 || die "failed: $*"
+    "$@" 3>&- 9>&- 2>&1 | tee -a "$LOG" >&2 || die "failed: $*"
   else
-    "$@" >>"$LOG" 2>&1 || die "failed: $*"
+    "$@" 3>&- 9>&- >>"$LOG" 2>&1 || die "failed: $*"
   fi
 }
 
@@ -118,6 +123,15 @@ fi
 command -v pg_lsclusters >/dev/null || apt_install postgresql-common
 log "PostgreSQL major version: $PGV"
 
+start_detached() {
+  (
+    for fdpath in /proc/self/fd/*; do
+      fd="${fdpath##*/}"
+      if [[ "$fd" =~ ^[0-9]+$ ]] && (( fd > 2 )); then eval "exec $fd>&-" 2>/dev/null || true; fi
+    done
+    exec "$@" </dev/null
+  )
+}
 cluster_line() { pg_lsclusters -h 2>/dev/null | awk -v v="$PGV" '$1 == v' | head -n 1; }
 if [[ -z "$(cluster_line)" ]]; then
   log "no cluster for $PGV; creating $PGV/main"
@@ -127,7 +141,10 @@ read -r _ CLUSTER PORT STATUS _ < <(cluster_line)
 [[ -n "${PORT:-}" ]] || die "could not read the cluster port from pg_lsclusters"
 if [[ "$STATUS" != online* ]]; then
   log "starting cluster $PGV/$CLUSTER on port $PORT"
-  run pg_ctlcluster "$PGV" "$CLUSTER" start
+  # The postmaster outlives us: start it with no file descriptors but 0-2, or it
+  # would keep our stdout (fd 3: a `$(...)` in CI would never see EOF), the
+  # lock (fd 9) and any pipe inherited from the caller open for its lifetime.
+  run start_detached pg_ctlcluster "$PGV" "$CLUSTER" start
 fi
 for _ in $(seq 1 60); do
   pg_isready -q -h 127.0.0.1 -p "$PORT" && break
@@ -146,13 +163,20 @@ CONTROL="$SHAREDIR/extension/vector.control"
 # The Debian mirror this machine already uses (same host, so same reachability).
 debian_mirror() {
   local uri
+  local f lists=() deb822=()
+  for f in /etc/apt/sources.list /etc/apt/sources.list.d/*.list; do
+    if [[ -f "$f" ]]; then lists+=("$f"); fi
+  done
+  for f in /etc/apt/sources.list.d/*.sources; do
+    if [[ -f "$f" ]]; then deb822+=("$f"); fi
+  done
   uri="$(
-    {
-      cat /etc/apt/sources.list 2>/dev/null
-      cat /etc/apt/sources.list.d/*.list 2>/dev/null
-    } | awk '$1 ~ /^deb(-src)?$/ { for (i = 2; i <= NF; i++) if ($i !~ /^\[/ && $i !~ /\]$/ && $i ~ /:\/\//) { print $i; break } }'
-    cat /etc/apt/sources.list.d/*.sources 2>/dev/null \
-      | awk 'tolower($1) == "uris:" { for (i = 2; i <= NF; i++) print $i }'
+    if (( ${#lists[@]} )); then
+      awk '$1 ~ /^deb(-src)?$/ { for (i = 2; i <= NF; i++) if ($i !~ /^\[/ && $i !~ /\]$/ && $i ~ /:\/\//) { print $i; break } }' "${lists[@]}"
+    fi
+    if (( ${#deb822[@]} )); then
+      awk 'tolower($1) == "uris:" { for (i = 2; i <= NF; i++) print $i }' "${deb822[@]}"
+    fi
   )"
   uri="$(grep -E '^https?://[^ ]+/debian/?$' <<<"$uri" | head -n 1 || true)"
   echo "${uri:-http://deb.debian.org/debian}"

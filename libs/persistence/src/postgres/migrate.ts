@@ -1,0 +1,73 @@
+import { ConflictError } from '@lgm/core';
+import { sql } from 'drizzle-orm';
+import { migrate } from 'drizzle-orm/node-postgres/migrator';
+
+import type { Database } from './client';
+
+export interface MigrateOptions {
+  /** The folder of drizzle-kit's SQL migrations (`libs/persistence/drizzle`, shipped with the code). */
+  readonly migrationsFolder: string;
+  /** Dimensions of the configured embedding model: `chunks.embedding` becomes `vector(N)`. */
+  readonly embeddingDimensions: number;
+}
+
+export const HNSW_INDEX_NAME = 'chunks_embedding_hnsw_idx';
+
+/**
+ * Applies every pending migration, then fixes `chunks.embedding` to the configured dimensions with
+ * an HNSW cosine index. Safe to run on every boot and concurrently with itself on PostgreSQL
+ * (drizzle's journal; an advisory lock serialises the embedding step).
+ */
+export async function migrateDatabase(db: Database, options: MigrateOptions): Promise<void> {
+  if (
+    !Number.isInteger(options.embeddingDimensions) ||
+    options.embeddingDimensions < 1 ||
+    options.embeddingDimensions > 16_000
+  ) {
+    throw new RangeError(
+      `embeddingDimensions must be a whole number from 1 to 16000, got ${options.embeddingDimensions}`,
+    );
+  }
+  await migrate(db, { migrationsFolder: options.migrationsFolder });
+  await ensureEmbeddingColumn(db, options.embeddingDimensions);
+}
+
+/**
+ * `vector(N)` and its HNSW index, N from configuration. Changing N is allowed only while no chunk
+ * has an embedding: vectors of another model are meaningless, so existing documents would have to
+ * be re-indexed first, and that is said plainly instead of failing later in a query.
+ */
+export async function ensureEmbeddingColumn(db: Database, dimensions: number): Promise<void> {
+  await db.transaction(async (tx) => {
+    await tx.execute(sql`select pg_advisory_xact_lock(hashtext('lgm.ensure_embedding_column'))`);
+    const current = await tx.execute<{ dimensions: number }>(sql`
+      select a.atttypmod as dimensions
+      from pg_attribute a
+      where a.attrelid = 'chunks'::regclass and a.attname = 'embedding' and not a.attisdropped`);
+    const existing = current.rows[0]?.dimensions ?? -1;
+    if (existing !== dimensions) {
+      if (existing > 0) {
+        const embedded = await tx.execute<{ count: number }>(
+          sql`select count(*)::int as count from chunks where embedding is not null`,
+        );
+        if ((embedded.rows[0]?.count ?? 0) > 0) {
+          throw new ConflictError(
+            `The database holds ${existing}-dimensional embeddings but the configured model makes ${dimensions}. ` +
+              'Re-index the documents (or point at a database made for this model) before switching models.',
+            { code: 'EMBEDDING_DIMENSIONS_MISMATCH' },
+          );
+        }
+      }
+      await tx.execute(sql.raw(`drop index if exists ${HNSW_INDEX_NAME}`));
+      await tx.execute(
+        sql.raw(`alter table chunks alter column embedding type vector(${dimensions})`),
+      );
+    }
+    // Cosine distance, matching normalised Titan v2 and local embeddings (ARCHITECTURE §3).
+    await tx.execute(
+      sql.raw(
+        `create index if not exists ${HNSW_INDEX_NAME} on chunks using hnsw (embedding vector_cosine_ops)`,
+      ),
+    );
+  });
+}
