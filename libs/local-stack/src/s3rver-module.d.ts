@@ -25,6 +25,10 @@ export interface S3rverContext {
   readonly req: IncomingMessage;
   readonly res: ServerResponse;
   readonly method: string;
+  readonly path: string;
+  /** Parsed query; reassigning `querystring` re-parses it. */
+  readonly query: Readonly<Record<string, string | string[] | undefined>>;
+  querystring: string;
   status: number;
   body: unknown;
   type: string;
@@ -53,5 +57,8 @@ declare class S3rver {
   on(event: 'event', listener: (event: S3rverEvent) => void): this;
   on(event: 'error', listener: (error: Error) => void): this;
 }
+
+/** Lets s3rver accept another key pair (it knows only S3RVER/S3RVER); the registry is per process. */
+export function registerS3rverAccessKey(accessKeyId: string, secretAccessKey: string): void;
 
 export default S3rver;

@@ -1,4 +1,63 @@
 export {
+  createDynamoDbClients,
+  type DynamoDbClientOptions,
+  type DynamoDbClients,
+} from './dynamodb/client';
+export {
+  type Connection,
+  ConnectionRepository,
+  type ConnectionRepositoryDeps,
+  MAX_CONNECTION_TTL_SECONDS,
+} from './dynamodb/connections-repository';
+export { type EnsuredTable, ensureTables, physicalTableNames } from './dynamodb/ensure-tables';
+export {
+  callDynamoDb,
+  callDynamoDbConditionally,
+  type ConditionalResult,
+  type DynamoDbErrorContext,
+  isConditionalCheckFailed,
+  mapDynamoDbError,
+} from './dynamodb/errors';
+export {
+  MAX_MCP_SERVER_NAME_LENGTH,
+  MAX_MCP_SERVER_URL_LENGTH,
+  MAX_TOOL_LISTING_BYTES,
+  MAX_TOOL_LISTING_TTL_SECONDS,
+  type McpServerRegistration,
+  type McpToolDescriptor,
+  type McpToolListing,
+  McpToolsRepository,
+  type McpToolsRepositoryDeps,
+  type RegisterMcpServerInput,
+} from './dynamodb/mcp-tools-repository';
+export {
+  type AppendMessageInput,
+  appendMessageInputSchema,
+  type ContentBlock,
+  MAX_MESSAGE_BYTES,
+  MAX_TURN_EVENT_BYTES,
+  MAX_TURN_EVENT_SEQ,
+  MAX_TURN_EVENTS_PER_CALL,
+  type Message,
+  type MessageRole,
+  type MessageStatus,
+  type TurnEvent,
+  type TurnEventInput,
+  turnEventInputSchema,
+} from './dynamodb/messages';
+export {
+  type CreateSessionInput,
+  DEFAULT_SESSION_TITLE,
+  type ListOptions,
+  type ListTurnEventsOptions,
+  MAX_MODEL_ID_LENGTH,
+  MAX_SESSION_TITLE_LENGTH,
+  type Session,
+  type SessionChanges,
+  SessionRepository,
+  type SessionRepositoryDeps,
+} from './dynamodb/sessions-repository';
+export {
   type AttributeDefinitionInput,
   CONNECTIONS_BY_USER_INDEX,
   type CreateTableInput,
@@ -19,14 +78,7 @@ export {
   toUpdateTimeToLiveInput,
   type UpdateTimeToLiveInput,
 } from './dynamodb/table-definitions';
-export {
-  decodeCursor,
-  DEFAULT_PAGE_SIZE,
-  encodeCursor,
-  MAX_PAGE_SIZE,
-  type Page,
-  pageSize,
-} from './shared/cursor';
+export { type JsonValue, jsonValueSchema } from './dynamodb/validation';
 export {
   ArtifactRepository,
   type ArtifactRow,
@@ -91,3 +143,11 @@ export {
   parseObjectKey,
   sanitizeFileName,
 } from './s3/keys';
+export {
+  decodeCursor,
+  DEFAULT_PAGE_SIZE,
+  encodeCursor,
+  MAX_PAGE_SIZE,
+  type Page,
+  pageSize,
+} from './shared/cursor';

@@ -6,6 +6,10 @@ export const devStackConfigSchema = z.object({
   LGM_PORT_BASE: z.coerce.number().int().min(1024).max(65000).default(3000),
   LGM_HOST: z.string().min(1).default('127.0.0.1'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  /** Where the embedded stores keep their data, relative to the workspace root. */
+  LGM_DATA_DIR: z.string().min(1).default('.lgm'),
+  /** Dimensions of the embedding model the local services use (`chunks.embedding` is vector(N)). */
+  EMBEDDING_DIMENSIONS: z.coerce.number().int().min(1).max(16_000).default(1024),
   /** `false` starts the services without the web dev server (used by service-only tests). */
   LGM_WEB: z
     .enum(['true', 'false'])

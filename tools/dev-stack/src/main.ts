@@ -1,23 +1,26 @@
-import { dirname, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { resolve } from 'node:path';
 
 import { createLogger, loadConfig } from '@lgm/core';
 
 import { devStackConfigSchema } from './config';
+import { type LocalStores, startLocalStores } from './local-stores';
+import { MIGRATIONS_FOLDER, WORKSPACE_ROOT } from './paths';
 import { planStack, webRuntimeConfig } from './services';
 import { type RunningService, startService, stopServices, waitForHealthy } from './supervisor';
 import { startWebServer } from './web-server';
 
 /**
  * `npm start`: every service's local entry as its own process, each checked healthy, the web app
- * on Vite, one line per URL, and a clean stop on Ctrl-C. Embedded stores join with later issues.
+ * on Vite, the embedded stores (PostgreSQL, DynamoDB, S3) before them, one line per URL, and a
+ * clean stop on Ctrl-C.
  */
 async function main(): Promise<void> {
   const config = loadConfig(devStackConfigSchema, process.env);
   const logger = createLogger({ service: 'dev-stack', level: config.LOG_LEVEL });
-  const workspaceRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
+  const workspaceRoot = WORKSPACE_ROOT;
   const plan = planStack(config);
   const running: RunningService[] = [];
+  let stores: LocalStores | undefined;
   let web: Awaited<ReturnType<typeof startWebServer>> | undefined;
   let shuttingDown = false;
 
@@ -27,23 +30,40 @@ async function main(): Promise<void> {
     process.stdout.write('\nStopping LGM...\n');
     await web?.close();
     await stopServices(running);
+    await stores?.stop();
     process.stdout.write('LGM stopped.\n');
     process.exit(exitCode);
   };
   process.once('SIGINT', () => void shutdown(0));
   process.once('SIGTERM', () => void shutdown(0));
 
-  for (const service of plan.services) {
-    running.push(
-      startService(workspaceRoot, service, logger, (failed, code) => {
-        process.stderr.write(
-          `${failed.name} exited unexpectedly (code ${code}); stopping the stack.\n`,
-        );
-        void shutdown(1);
-      }),
-    );
-  }
   try {
+    stores = await startLocalStores({
+      config,
+      dataDir: resolve(workspaceRoot, config.LGM_DATA_DIR),
+      migrationsFolder: MIGRATIONS_FOLDER,
+      webOrigins: plan.webOrigins,
+      logger,
+      // doc-ingestor consumes these with the knowledge-base issue; until then they are logged.
+      onObjectEvent: (record) =>
+        logger.info({ event: record.eventName, key: record.s3.object.key }, 's3 object event'),
+    });
+    const serviceEnv = stores.serviceEnv;
+    for (const service of plan.services) {
+      running.push(
+        startService(
+          workspaceRoot,
+          { ...service, env: { ...service.env, ...serviceEnv } },
+          logger,
+          (failed, code) => {
+            process.stderr.write(
+              `${failed.name} exited unexpectedly (code ${code}); stopping the stack.\n`,
+            );
+            void shutdown(1);
+          },
+        ),
+      );
+    }
     await Promise.all(plan.services.map((service) => waitForHealthy(service, 30_000)));
     if (config.LGM_WEB) {
       web = await startWebServer({
@@ -66,6 +86,7 @@ async function main(): Promise<void> {
     ...plan.services.map(
       (service) => `  ${service.name.padEnd(14)} ${service.url}  (health: ${service.url}/health)`,
     ),
+    ...(stores?.lines ?? []),
     'Press Ctrl-C to stop.',
     '',
   ];

@@ -14,6 +14,8 @@ export interface ServicePlan {
 
 export interface StackPlan {
   readonly web: { readonly port: number; readonly url: string };
+  /** Origins the browser app is served from: allowed by CORS on services and the S3 buckets. */
+  readonly webOrigins: readonly string[];
   readonly services: readonly ServicePlan[];
 }
 
@@ -29,9 +31,10 @@ const SERVICE_ORDER: readonly ServiceName[] = [
 export function planStack(config: DevStackConfig): StackPlan {
   const url = (port: number) => `http://${config.LGM_HOST}:${port}`;
   const webPort = config.LGM_PORT_BASE;
-  const webOrigins = [url(webPort), `http://localhost:${webPort}`].join(',');
+  const webOrigins = [url(webPort), `http://localhost:${webPort}`];
   return {
     web: { port: webPort, url: url(webPort) },
+    webOrigins,
     services: SERVICE_ORDER.map((name, index) => {
       const port = config.LGM_PORT_BASE + 1 + index;
       return {
@@ -44,7 +47,7 @@ export function planStack(config: DevStackConfig): StackPlan {
           PORT: String(port),
           LOG_LEVEL: config.LOG_LEVEL,
           SERVICE_VERSION: 'local',
-          CORS_ALLOWED_ORIGINS: webOrigins,
+          CORS_ALLOWED_ORIGINS: webOrigins.join(','),
         },
       };
     }),

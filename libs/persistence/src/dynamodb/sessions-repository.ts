@@ -255,10 +255,14 @@ export class SessionRepository {
     return toSession(await this.requireSession(sessionId));
   }
 
-  /** This owner's sessions, most recently updated first. */
+  /**
+   * This owner's sessions, most recently updated first. On AWS the `byOwner` index is eventually
+   * consistent: a session created or touched a moment ago may take a moment to show up or move.
+   */
   async listSessions(options: ListOptions = {}): Promise<Page<Session>> {
     const limit = pageSize(options.limit);
-    const startKey = options.cursor === undefined ? undefined : this.decodeSessionCursor(options.cursor);
+    const startKey =
+      options.cursor === undefined ? undefined : this.decodeSessionCursor(options.cursor);
     const filter = notExpiredFilter(this.deps.clock);
     const { items, hasMore } = await queryPage(
       this.deps.documents,
@@ -316,7 +320,12 @@ export class SessionRepository {
     if (changes.title !== undefined) {
       sets.push('#title = :title');
       names['#title'] = 'title';
-      values[':title'] = parseInput(titleSchema, changes.title, 'INVALID_SESSION_TITLE', 'session title');
+      values[':title'] = parseInput(
+        titleSchema,
+        changes.title,
+        'INVALID_SESSION_TITLE',
+        'session title',
+      );
     }
     if (changes.model !== undefined) {
       sets.push('#model = :model');
@@ -432,7 +441,10 @@ export class SessionRepository {
         ),
       );
       if (!claimed.ok) {
-        const guard = await this.getItem(sessionPk(sessionId), clientMessageSk(message.clientMessageId));
+        const guard = await this.getItem(
+          sessionPk(sessionId),
+          clientMessageSk(message.clientMessageId),
+        );
         const claimedId = guard?.['messageId'];
         if (typeof claimedId !== 'string') {
           throw new InternalError('The client message id guard has no message id.');
@@ -487,7 +499,9 @@ export class SessionRepository {
     requireUlid(sessionId, 'INVALID_SESSION_ID', 'session id');
     const limit = pageSize(options.limit);
     const startKey =
-      options.cursor === undefined ? undefined : this.decodeMessageCursor(sessionId, options.cursor);
+      options.cursor === undefined
+        ? undefined
+        : this.decodeMessageCursor(sessionId, options.cursor);
     await this.requireSession(sessionId);
     const filter = notExpiredFilter(this.deps.clock);
     const { items, hasMore } = await queryPage(
@@ -497,7 +511,11 @@ export class SessionRepository {
         KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
         FilterExpression: filter.expression,
         ExpressionAttributeNames: filter.names,
-        ExpressionAttributeValues: { ':pk': sessionPk(sessionId), ':prefix': 'MSG#', ...filter.values },
+        ExpressionAttributeValues: {
+          ':pk': sessionPk(sessionId),
+          ':prefix': 'MSG#',
+          ...filter.values,
+        },
         ScanIndexForward: true,
         ConsistentRead: true,
         ExclusiveStartKey: startKey,
@@ -577,9 +595,12 @@ export class SessionRepository {
     requireUlid(turnId, 'INVALID_TURN_ID', 'turn id');
     const afterSeq = options.afterSeq ?? -1;
     if (!Number.isInteger(afterSeq) || afterSeq < -1 || afterSeq > MAX_TURN_EVENT_SEQ) {
-      throw new ValidationError(`afterSeq must be a whole number from -1 to ${MAX_TURN_EVENT_SEQ}.`, {
-        code: 'INVALID_AFTER_SEQ',
-      });
+      throw new ValidationError(
+        `afterSeq must be a whole number from -1 to ${MAX_TURN_EVENT_SEQ}.`,
+        {
+          code: 'INVALID_AFTER_SEQ',
+        },
+      );
     }
     await this.requireSession(sessionId);
     if (afterSeq === MAX_TURN_EVENT_SEQ) return [];
@@ -721,8 +742,10 @@ function toMessage(item: Item): Message {
   const message: {
     -readonly [K in keyof Message]: Message[K];
   } = { ...rest, content: fromJsonText(content, 'message content') as unknown as ContentBlock[] };
-  if (citations !== undefined) message.citations = fromJsonText(citations, 'citations') as JsonValue[];
-  if (toolCalls !== undefined) message.toolCalls = fromJsonText(toolCalls, 'tool calls') as JsonValue[];
+  if (citations !== undefined)
+    message.citations = fromJsonText(citations, 'citations') as JsonValue[];
+  if (toolCalls !== undefined)
+    message.toolCalls = fromJsonText(toolCalls, 'tool calls') as JsonValue[];
   if (usage !== undefined) {
     message.usage = fromJsonText(usage, 'token usage') as unknown as Record<string, number>;
   }

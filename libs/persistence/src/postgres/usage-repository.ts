@@ -1,4 +1,4 @@
-import { isUlid, type IdGenerator, ValidationError } from '@lgm/core';
+import { type IdGenerator, isUlid, ValidationError } from '@lgm/core';
 import { and, asc, between, eq, sql } from 'drizzle-orm';
 import * as z from 'zod';
 

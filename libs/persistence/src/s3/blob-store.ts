@@ -228,8 +228,11 @@ class OwnerBlobStore implements BlobStore {
 
     let guard: LengthGuard | undefined;
     let payload: Uint8Array | string | Readable = body;
+    const abort = new AbortController();
     if (body instanceof Readable) {
-      guard = new LengthGuard(size);
+      // A stream that yields more than it declared aborts the request rather than storing a
+      // truncated or oversized object.
+      guard = new LengthGuard(size, () => abort.abort());
       payload = body.pipe(guard);
       // pipe() does not forward source errors; without this a failing source would hang the PUT.
       body.once('error', (error) => guard?.destroy(error));
@@ -244,6 +247,7 @@ class OwnerBlobStore implements BlobStore {
           ContentLength: size,
           Metadata: metadata,
         }),
+        { abortSignal: abort.signal },
       );
       return { eTag: unquote(output.ETag), size };
     } catch (error) {
@@ -447,20 +451,27 @@ class OwnerBlobStore implements BlobStore {
   }
 }
 
-/** Counts bytes through a stream and fails once more than the declared length arrives. */
+/** Counts bytes through a stream and gives up once more than the declared length arrives. */
 class LengthGuard extends Transform {
   exceeded = false;
   #seen = 0;
 
-  constructor(private readonly declared: number) {
+  constructor(
+    private readonly declared: number,
+    private readonly onExceeded: () => void,
+  ) {
     super();
   }
 
   override _transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback): void {
     this.#seen += chunk.length;
     if (this.#seen > this.declared) {
-      this.exceeded = true;
-      callback(tooLarge(this.declared));
+      if (!this.exceeded) {
+        this.exceeded = true;
+        this.onExceeded();
+      }
+      // Swallow the rest: the request is already aborted, and an 'error' here would go unheard.
+      callback();
       return;
     }
     callback(null, chunk);

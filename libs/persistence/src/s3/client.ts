@@ -30,7 +30,10 @@ export function createS3Client(settings: S3ClientSettings): S3Client {
     responseChecksumValidation: 'WHEN_REQUIRED',
   };
   if (settings.endpoint !== undefined) config.endpoint = settings.endpoint;
-  if (settings.credentials !== undefined) config.credentials = settings.credentials;
+  const credentials = settings.credentials;
+  if (typeof credentials === 'function') config.credentials = credentials;
+  // The SDK writes a `$source` tag onto static credentials; a copy keeps frozen or shared ones safe.
+  else if (credentials !== undefined) config.credentials = { ...credentials };
   if (settings.maxAttempts !== undefined) config.maxAttempts = settings.maxAttempts;
   return new S3Client(config);
 }

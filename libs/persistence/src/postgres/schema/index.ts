@@ -1,4 +1,4 @@
-export { artifacts, type ArtifactRow, type NewArtifactRow } from './artifacts';
+export { type ArtifactRow, artifacts, type NewArtifactRow } from './artifacts';
 export { type ChunkRow, chunks, type NewChunkRow } from './chunks';
 export {
   type DocumentRow,
