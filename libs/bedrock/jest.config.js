@@ -1,0 +1,4 @@
+export default {
+  displayName: 'bedrock',
+  preset: '../../jest.preset.js',
+};
