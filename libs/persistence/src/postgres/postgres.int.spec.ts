@@ -539,6 +539,31 @@ describe.each(postgresTargets(process.env['TEST_DATABASE_URL']))(
         }
       });
 
+      it('keeps multi-packet messages of one client whole while another client sends small queries', async () => {
+        // A 1 MB parameter spans many TCP reads; the local server must not let the other client's
+        // Parse/Bind land between this client's protocol messages.
+        const large = new pg.Pool({ connectionString: url, max: 2 });
+        const small = new pg.Pool({ connectionString: url, max: 4 });
+        const payload = 'x'.repeat(1_000_000);
+        try {
+          const results = await Promise.all([
+            ...Array.from({ length: 8 }, (_, i) =>
+              large
+                .query('select length($1::text) as n, $2::int as i', [payload, i])
+                .then((result) => result.rows[0].n === payload.length && result.rows[0].i === i),
+            ),
+            ...Array.from({ length: 200 }, (_, i) =>
+              small
+                .query('select $1::int + 1 as m', [i])
+                .then((result) => result.rows[0].m === i + 1),
+            ),
+          ]);
+          expect(results.every(Boolean)).toBe(true);
+        } finally {
+          await Promise.all([large.end(), small.end()]);
+        }
+      });
+
       it('answers hundreds of concurrent parameterised queries from several pools correctly', async () => {
         const pools = Array.from(
           { length: 3 },
