@@ -29,6 +29,7 @@ interface Job {
   readonly messages: Uint8Array[];
   readonly write: (data: Uint8Array) => void;
   readonly done: () => void;
+  readonly fail: () => void;
 }
 
 export interface PgliteWireServer {
@@ -57,13 +58,24 @@ export async function startPgliteWireServer(
             : queue.findIndex((job) => job.connectionId === transactionOwner);
         if (index < 0 || queue.length === 0) break;
         const [job] = queue.splice(index, 1) as [Job];
-        await db.runExclusive(async () => {
-          for (const message of job.messages) {
-            await db.execProtocolRawStream(message, { onRawData: (data) => job.write(data) });
+        try {
+          await db.runExclusive(async () => {
+            for (const message of job.messages) {
+              await db.execProtocolRawStream(message, { onRawData: (data) => job.write(data) });
+            }
+          });
+          transactionOwner = db.isInTransaction() ? job.connectionId : undefined;
+        } catch {
+          // PGlite answers SQL errors in the protocol itself; a throw here means this connection's
+          // bytes broke the backend's protocol state. Drop the connection, keep serving the rest.
+          job.fail();
+          if (transactionOwner === job.connectionId || db.isInTransaction()) {
+            await db.exec('ROLLBACK').catch(() => undefined);
+            transactionOwner = undefined;
           }
-        });
-        transactionOwner = db.isInTransaction() ? job.connectionId : undefined;
-        job.done();
+        } finally {
+          job.done();
+        }
       }
     } finally {
       running = false;
@@ -75,8 +87,9 @@ export async function startPgliteWireServer(
       if (queue[i]?.connectionId === connectionId) queue.splice(i, 1);
     }
     if (transactionOwner === connectionId) {
-      // A client that vanished mid-transaction must not hold the only backend for ever.
-      await db.runExclusive(() => db.exec('ROLLBACK'));
+      // A client that vanished mid-transaction must not hold the only backend for ever. (exec
+      // takes PGlite's query lock itself: wrapping it in runExclusive would deadlock.)
+      await db.exec('ROLLBACK').catch(() => undefined);
       transactionOwner = undefined;
     }
     void drain();
@@ -100,7 +113,13 @@ export async function startPgliteWireServer(
       inFlight = inFlight.then(
         () =>
           new Promise<void>((resolve) => {
-            queue.push({ connectionId, messages, write, done: resolve });
+            queue.push({
+              connectionId,
+              messages,
+              write,
+              done: resolve,
+              fail: () => socket.destroy(),
+            });
             void drain();
           }),
       );

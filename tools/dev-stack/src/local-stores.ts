@@ -60,9 +60,9 @@ export async function startLocalStores(options: {
       port: config.LGM_PORT_BASE + 10,
     });
     stops.push(() => postgres.stop());
-    const { db, close } = createDatabase({ url: postgres.url, maxConnections: 1 });
+    const { pool, close } = createDatabase({ url: postgres.url, maxConnections: 1 });
     try {
-      await migrateDatabase(db, {
+      await migrateDatabase(pool, {
         migrationsFolder: options.migrationsFolder,
         embeddingDimensions: config.EMBEDDING_DIMENSIONS,
       });

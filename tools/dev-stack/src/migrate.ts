@@ -16,9 +16,9 @@ const migrateConfigSchema = z.object({
 
 runMain(async () => {
   const config = loadConfig(migrateConfigSchema, process.env);
-  const { db, close } = createDatabase({ url: config.DATABASE_URL, maxConnections: 1 });
+  const { pool, close } = createDatabase({ url: config.DATABASE_URL, maxConnections: 1 });
   try {
-    await migrateDatabase(db, {
+    await migrateDatabase(pool, {
       migrationsFolder: MIGRATIONS_FOLDER,
       embeddingDimensions: config.EMBEDDING_DIMENSIONS,
     });

@@ -7,35 +7,14 @@ import {
 } from '@lgm/core';
 import * as z from 'zod';
 
+export { MAX_OWNER_ID_LENGTH, requireOwnerId } from '../shared/owner-id';
+
 /** Any value JSON can carry. Stored as JSON text, so DynamoDB's number and nesting limits never apply. */
 export type JsonValue =
   string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
 
 /** zod schema of {@link JsonValue} (finite numbers only). */
 export const jsonValueSchema: z.ZodType<JsonValue> = z.json();
-
-/**
- * Owner and user ids come from verified tokens (Cognito `sub`, the dev issuer's subject). They are
- * embedded in keys (`OWNER#<id>`), so `#` and whitespace are refused.
- */
-export const MAX_OWNER_ID_LENGTH = 128;
-const OWNER_ID_PATTERN = /^[A-Za-z0-9._:@|+=-]+$/;
-
-/** Validates an owner or user id (`code` e.g. `INVALID_OWNER_ID`). */
-export function requireOwnerId(value: unknown, code = 'INVALID_OWNER_ID'): string {
-  if (
-    typeof value !== 'string' ||
-    value.length === 0 ||
-    value.length > MAX_OWNER_ID_LENGTH ||
-    !OWNER_ID_PATTERN.test(value)
-  ) {
-    throw new ValidationError(
-      `The owner id must be 1 to ${MAX_OWNER_ID_LENGTH} characters of letters, digits and ._:@|+=-`,
-      { code },
-    );
-  }
-  return value;
-}
 
 /** Validates a ULID argument (`what` names it in the message, e.g. 'session id'). */
 export function requireUlid(value: unknown, code: string, what: string): string {

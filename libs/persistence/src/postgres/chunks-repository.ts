@@ -1,4 +1,4 @@
-import { isUlid, NotFoundError } from '@lgm/core';
+import { isUlid, NotFoundError, ValidationError } from '@lgm/core';
 import { and, asc, eq, sql } from 'drizzle-orm';
 import * as z from 'zod';
 
@@ -10,6 +10,10 @@ import { parseInput, requireId, requireOwnerId } from './validation';
 /** A chunk may hold a few thousand tokens at most; anything larger is a chunker bug or abuse. */
 const MAX_CHUNK_CHARACTERS = 32_000;
 const INSERT_BATCH = 500;
+/** A 1,000-page book at ~2 chunks a page, with room to spare. */
+const MAX_CHUNKS_PER_DOCUMENT = 20_000;
+/** Candidates the HNSW scan keeps; iterative scans (pgvector ≥ 0.8) fetch more when filters drop rows. */
+const HNSW_EF_SEARCH = 100;
 
 const chunkInputSchema = z
   .object({
@@ -60,6 +64,11 @@ export class ChunkRepository {
    */
   async replaceForDocument(documentId: string, input: readonly ChunkInput[]): Promise<number> {
     requireId('Document', documentId);
+    if (!Array.isArray(input) || input.length > MAX_CHUNKS_PER_DOCUMENT) {
+      throw new ValidationError(`A document has at most ${MAX_CHUNKS_PER_DOCUMENT} chunks.`, {
+        code: 'TOO_MANY_CHUNKS',
+      });
+    }
     const rows = input.map((chunk) => parseInput(chunkInputSchema, chunk, 'chunk'));
     return mapPersistenceErrors('chunk', () =>
       this.db.transaction(async (tx) => {
@@ -99,13 +108,21 @@ export class ChunkRepository {
 
   /** The `k` passages nearest to `embedding` by cosine distance (HNSW index). */
   async nearest(embedding: readonly number[], k: number): Promise<ChunkMatch[]> {
-    const vector = `[${embedding.map((value) => Number(value)).join(',')}]`;
+    if (!Array.isArray(embedding) || embedding.length === 0 || !embedding.every(Number.isFinite)) {
+      throw new ValidationError('The query embedding must be a non-empty list of numbers.', {
+        code: 'INVALID_EMBEDDING',
+      });
+    }
+    const vector = `[${embedding.join(',')}]`;
     const distance = sql<number>`${chunks.embedding} <=> ${vector}::vector`;
     return this.search(distance, sql`${chunks.embedding} is not null`, distance, 'asc', k);
   }
 
   /** The `k` passages best matching a web-style query (`"exact phrase" -excluded or`). */
   async fullText(query: string, k: number): Promise<ChunkMatch[]> {
+    if (typeof query !== 'string') {
+      throw new ValidationError('The search query must be text.', { code: 'INVALID_QUERY' });
+    }
     const tsQuery = sql`websearch_to_tsquery('simple'::regconfig, ${query.slice(0, 1000)})`;
     const rank = sql<number>`ts_rank(${chunks.searchVector}, ${tsQuery})`;
     return this.search(rank, sql`${chunks.searchVector} @@ ${tsQuery}`, rank, 'desc', k);
@@ -118,32 +135,44 @@ export class ChunkRepository {
     direction: 'asc' | 'desc',
     k: number,
   ): Promise<ChunkMatch[]> {
-    const limit = Math.max(1, Math.min(100, Math.trunc(k)));
+    if (!Number.isInteger(k) || k < 1 || k > 100) {
+      throw new ValidationError('k must be a whole number from 1 to 100.', {
+        code: 'INVALID_LIMIT',
+      });
+    }
     const rows = await mapPersistenceErrors('chunk', () =>
-      this.db
-        .select({
-          chunkId: chunks.id,
-          documentId: chunks.documentId,
-          documentTitle: documents.title,
-          ordinal: chunks.ordinal,
-          text: chunks.text,
-          headingPath: chunks.headingPath,
-          pageStart: chunks.pageStart,
-          pageEnd: chunks.pageEnd,
-          score,
-        })
-        .from(chunks)
-        .innerJoin(documents, eq(documents.id, chunks.documentId))
-        .where(
-          and(
-            eq(chunks.ownerId, this.ownerId),
-            eq(documents.ownerId, this.ownerId),
-            eq(documents.status, 'ready'),
-            match,
-          ),
-        )
-        .orderBy(direction === 'asc' ? sql`${order} asc` : sql`${order} desc`)
-        .limit(limit),
+      this.db.transaction(async (tx) => {
+        // The owner filter is applied to what the HNSW scan yields; with many owners in one table
+        // a plain scan could return too few of this owner's rows. Iterative scans keep going until
+        // k rows pass the filter. Both settings are transaction-local (the local PostgreSQL is one
+        // shared session) and are placeholders on servers without them.
+        await tx.execute(sql`select set_config('hnsw.iterative_scan', 'relaxed_order', true)`);
+        await tx.execute(sql`select set_config('hnsw.ef_search', ${String(HNSW_EF_SEARCH)}, true)`);
+        return tx
+          .select({
+            chunkId: chunks.id,
+            documentId: chunks.documentId,
+            documentTitle: documents.title,
+            ordinal: chunks.ordinal,
+            text: chunks.text,
+            headingPath: chunks.headingPath,
+            pageStart: chunks.pageStart,
+            pageEnd: chunks.pageEnd,
+            score,
+          })
+          .from(chunks)
+          .innerJoin(documents, eq(documents.id, chunks.documentId))
+          .where(
+            and(
+              eq(chunks.ownerId, this.ownerId),
+              eq(documents.ownerId, this.ownerId),
+              eq(documents.status, 'ready'),
+              match,
+            ),
+          )
+          .orderBy(direction === 'asc' ? sql`${order} asc` : sql`${order} desc`)
+          .limit(k);
+      }),
     );
     return rows.map((row) => ({ ...row, score: Number(row.score) }));
   }

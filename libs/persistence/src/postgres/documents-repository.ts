@@ -1,5 +1,5 @@
-import { ConflictError, isUlid, NotFoundError } from '@lgm/core';
-import { and, eq, type SQL } from 'drizzle-orm';
+import { ConflictError, isUlid, NotFoundError, ValidationError } from '@lgm/core';
+import { and, eq, type SQL, sql } from 'drizzle-orm';
 import * as z from 'zod';
 
 import { type Page, pageSize } from '../shared/cursor';
@@ -107,6 +107,11 @@ export class DocumentRepository {
     changes: DocumentChanges,
   ): Promise<DocumentRow> {
     requireId('Document', id);
+    if (!Number.isSafeInteger(expectedVersion) || expectedVersion < 1) {
+      throw new ValidationError('expectedVersion must be a whole number from 1.', {
+        code: 'INVALID_VERSION',
+      });
+    }
     const values = parseInput(documentChangesSchema, changes, 'document change');
     const { error, ...rest } = values;
     const [row] = await mapPersistenceErrors('document', () =>
@@ -117,7 +122,7 @@ export class DocumentRepository {
           ...(error === undefined
             ? {}
             : { errorCode: error?.code ?? null, errorMessage: error?.message ?? null }),
-          version: expectedVersion + 1,
+          version: sql`${documents.version} + 1`,
           updatedAt: new Date(),
         })
         .where(and(this.mine(id), eq(documents.version, expectedVersion)))

@@ -1,8 +1,11 @@
 import { ConflictError } from '@lgm/core';
 import { sql } from 'drizzle-orm';
+import { drizzle } from 'drizzle-orm/node-postgres';
 import { migrate } from 'drizzle-orm/node-postgres/migrator';
+import type pg from 'pg';
 
 import type { Database } from './client';
+import * as schema from './schema';
 
 export interface MigrateOptions {
   /** The folder of drizzle-kit's SQL migrations (`libs/persistence/drizzle`, shipped with the code). */
@@ -13,23 +16,37 @@ export interface MigrateOptions {
 
 export const HNSW_INDEX_NAME = 'chunks_embedding_hnsw_idx';
 
+/** pgvector's HNSW index accepts `vector` columns of at most 2,000 dimensions. */
+export const MAX_EMBEDDING_DIMENSIONS = 2000;
+
 /**
  * Applies every pending migration, then fixes `chunks.embedding` to the configured dimensions with
- * an HNSW cosine index. Safe to run on every boot and concurrently with itself on PostgreSQL
- * (drizzle's journal; an advisory lock serialises the embedding step).
+ * an HNSW cosine index. Safe to run on every boot and from several processes at once: the whole
+ * run holds a session advisory lock on one dedicated connection (drizzle's migrator takes none).
  */
-export async function migrateDatabase(db: Database, options: MigrateOptions): Promise<void> {
+export async function migrateDatabase(pool: pg.Pool, options: MigrateOptions): Promise<void> {
   if (
     !Number.isInteger(options.embeddingDimensions) ||
     options.embeddingDimensions < 1 ||
-    options.embeddingDimensions > 16_000
+    options.embeddingDimensions > MAX_EMBEDDING_DIMENSIONS
   ) {
     throw new RangeError(
-      `embeddingDimensions must be a whole number from 1 to 16000, got ${options.embeddingDimensions}`,
+      `embeddingDimensions must be a whole number from 1 to ${MAX_EMBEDDING_DIMENSIONS}, got ${options.embeddingDimensions}`,
     );
   }
-  await migrate(db, { migrationsFolder: options.migrationsFolder });
-  await ensureEmbeddingColumn(db, options.embeddingDimensions);
+  const client = await pool.connect();
+  try {
+    await client.query(`select pg_advisory_lock(hashtext('lgm.migrate'))`);
+    try {
+      const db = drizzle({ client, schema });
+      await migrate(db, { migrationsFolder: options.migrationsFolder });
+      await ensureEmbeddingColumn(db, options.embeddingDimensions);
+    } finally {
+      await client.query(`select pg_advisory_unlock(hashtext('lgm.migrate'))`);
+    }
+  } finally {
+    client.release();
+  }
 }
 
 /**
@@ -39,7 +56,6 @@ export async function migrateDatabase(db: Database, options: MigrateOptions): Pr
  */
 export async function ensureEmbeddingColumn(db: Database, dimensions: number): Promise<void> {
   await db.transaction(async (tx) => {
-    await tx.execute(sql`select pg_advisory_xact_lock(hashtext('lgm.ensure_embedding_column'))`);
     const current = await tx.execute<{ dimensions: number }>(sql`
       select a.atttypmod as dimensions
       from pg_attribute a

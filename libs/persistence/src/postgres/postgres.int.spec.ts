@@ -38,14 +38,15 @@ describe.each(postgresTargets(process.env['TEST_DATABASE_URL']))(
     let stop: () => Promise<void>;
     let url: string;
     let db: Database;
+    let pool: pg.Pool;
     let close: () => Promise<void>;
 
     beforeAll(async () => {
       const server = await target.start();
       stop = server.stop;
       url = server.url;
-      ({ db, close } = createDatabase({ url, maxConnections: 4 }));
-      await migrateDatabase(db, { migrationsFolder, embeddingDimensions: DIMENSIONS });
+      ({ db, pool, close } = createDatabase({ url, maxConnections: 4 }));
+      await migrateDatabase(pool, { migrationsFolder, embeddingDimensions: DIMENSIONS });
     }, 60_000);
 
     afterAll(async () => {
@@ -67,7 +68,7 @@ describe.each(postgresTargets(process.env['TEST_DATABASE_URL']))(
 
     describe('migrations', () => {
       it('are idempotent and leave vector(N) with an HNSW cosine index', async () => {
-        await migrateDatabase(db, { migrationsFolder, embeddingDimensions: DIMENSIONS });
+        await migrateDatabase(pool, { migrationsFolder, embeddingDimensions: DIMENSIONS });
         const column = await db.execute<{ type: string }>(
           sql`select format_type(atttypid, atttypmod) as type from pg_attribute where attrelid = 'chunks'::regclass and attname = 'embedding'`,
         );
@@ -85,7 +86,7 @@ describe.each(postgresTargets(process.env['TEST_DATABASE_URL']))(
           { id: nextId(), ordinal: 0, text: 'x', tokenCount: 1, embedding: unitVector(1) },
         ]);
         await expect(
-          migrateDatabase(db, { migrationsFolder, embeddingDimensions: DIMENSIONS * 2 }),
+          migrateDatabase(pool, { migrationsFolder, embeddingDimensions: DIMENSIONS * 2 }),
         ).rejects.toMatchObject({
           code: 'EMBEDDING_DIMENSIONS_MISMATCH',
           status: 409,
@@ -155,6 +156,35 @@ describe.each(postgresTargets(process.env['TEST_DATABASE_URL']))(
         expect(pages).toBe(3);
         expect(seen).toEqual(created.map((document) => document.id).reverse());
       });
+
+      it('page through rows created in the same millisecond without losing any', async () => {
+        const owner = newOwner();
+        const documents = new DocumentRepository(db, owner);
+        const ids = [nextId(), nextId(), nextId()];
+        // One statement, so every row gets the same now().
+        await db.execute(sql`insert into documents (id, owner_id, title, file_name, content_type, size_bytes, s3_key)
+          select id, ${owner}, 't', 'f', 'text/plain', 1, 'k' from json_array_elements_text(${JSON.stringify(ids)}::json) as id`);
+        const seen: string[] = [];
+        let cursor: string | undefined;
+        do {
+          const page = await documents.list({ limit: 1, ...(cursor ? { cursor } : {}) });
+          seen.push(...page.items.map((item) => item.id));
+          cursor = page.nextCursor;
+        } while (cursor);
+        expect(seen.sort()).toEqual([...ids].sort());
+      });
+
+      it.each([['1'], [0], [1.5], [undefined]])(
+        'reject the expected version %p',
+        async (version) => {
+          const owner = newOwner();
+          const created = await newDocument(owner);
+          await expect(
+            new DocumentRepository(db, owner).update(created.id, version as number, { title: 'x' }),
+          ).rejects.toMatchObject({ code: 'INVALID_VERSION', status: 400 });
+          expect((await new DocumentRepository(db, owner).get(created.id)).version).toBe(1);
+        },
+      );
 
       it.each([
         ['an unknown id', (repo: DocumentRepository) => repo.get(nextId()), 'DOCUMENT_NOT_FOUND'],
@@ -384,7 +414,7 @@ describe.each(postgresTargets(process.env['TEST_DATABASE_URL']))(
 
         /** EXPLAINs the exact statement (with its parameters) the repository sent last. */
         async function explainLast(planSettings: readonly string[]): Promise<string> {
-          const last = queries[queries.length - 1];
+          const last = queries.filter((entry) => /^\s*select/i.test(entry.query)).pop();
           if (!last) throw new Error('no query captured');
           const client = new pg.Client({ connectionString: url });
           await client.connect();
@@ -493,6 +523,7 @@ describe.each(postgresTargets(process.env['TEST_DATABASE_URL']))(
         [{ from: '2026-11-30', to: '2026-11-01' }],
         [{ from: 'yesterday', to: '2026-11-01' }],
         [{ from: '2024-01-01', to: '2026-01-01' }],
+        [{ from: '2024-02-30', to: '2024-03-01' }],
       ])('rejects the range %j', async (range) => {
         await expect(
           new UsageRepository(db, newOwner(), nextId).summarize(range),
@@ -536,6 +567,21 @@ describe.each(postgresTargets(process.env['TEST_DATABASE_URL']))(
         } finally {
           await first.end();
           await second.end();
+        }
+      });
+
+      it('lets others carry on when a client disconnects inside a failed transaction', async () => {
+        const quitter = new pg.Client({ connectionString: url });
+        await quitter.connect();
+        await quitter.query('begin');
+        await expect(quitter.query('select * from no_such_table')).rejects.toThrow();
+        await quitter.end();
+        const other = new pg.Client({ connectionString: url });
+        await other.connect();
+        try {
+          expect((await other.query('select 42 as answer')).rows[0].answer).toBe(42);
+        } finally {
+          await other.end();
         }
       });
 

@@ -10,6 +10,8 @@ import { parseInput, requireOwnerId } from './validation';
 const usageRecordSchema = z
   .object({
     turnId: z.string().refine(isUlid, 'must be a ULID'),
+    /** Which model call of the turn, from 0; each call is recorded once. */
+    callIndex: z.number().int().min(0).max(1000).default(0),
     sessionId: z.string().refine(isUlid, 'must be a ULID').nullable().default(null),
     modelId: z.string().min(1).max(200),
     at: z.date(),
@@ -31,9 +33,18 @@ export interface UsageSummaryRow {
 }
 
 const dayPattern = /^\d{4}-\d{2}-\d{2}$/;
+
+/** Epoch milliseconds of a real calendar day `YYYY-MM-DD` (2024-02-30 is not one). */
+function parseDay(value: unknown): number | undefined {
+  if (typeof value !== 'string' || !dayPattern.test(value)) return undefined;
+  const time = Date.parse(`${value}T00:00:00Z`);
+  return Number.isNaN(time) || new Date(time).toISOString().slice(0, 10) !== value
+    ? undefined
+    : time;
+}
 const MAX_SUMMARY_DAYS = 366;
 
-/** One owner's model usage. Recording is idempotent per (turn, model). */
+/** One owner's model usage. Recording is idempotent per (turn, model call). */
 export class UsageRepository {
   private readonly ownerId: string;
 
@@ -45,7 +56,7 @@ export class UsageRepository {
     this.ownerId = requireOwnerId(ownerId);
   }
 
-  /** Records a turn's usage; returns false when that turn and model were recorded already. */
+  /** Records one model call of a turn; returns false when that call was recorded already. */
   async record(input: UsageRecord): Promise<boolean> {
     const { at, costUsd, ...values } = parseInput(usageRecordSchema, input, 'usage record');
     const inserted = await mapPersistenceErrors('usage record', () =>
@@ -58,7 +69,7 @@ export class UsageRepository {
           day: at.toISOString().slice(0, 10),
           costUsd: costUsd.toFixed(8),
         })
-        .onConflictDoNothing({ target: [usage.ownerId, usage.turnId, usage.modelId] })
+        .onConflictDoNothing({ target: [usage.ownerId, usage.turnId, usage.callIndex] })
         .returning({ id: usage.id }),
     );
     return inserted.length > 0;
@@ -66,15 +77,9 @@ export class UsageRepository {
 
   /** Sums by UTC day and model over [from, to], both `YYYY-MM-DD`, at most a year. */
   async summarize(range: { from: string; to: string }): Promise<UsageSummaryRow[]> {
-    const from = Date.parse(`${range.from}T00:00:00Z`);
-    const to = Date.parse(`${range.to}T00:00:00Z`);
-    if (
-      !dayPattern.test(range.from) ||
-      !dayPattern.test(range.to) ||
-      Number.isNaN(from) ||
-      Number.isNaN(to) ||
-      to < from
-    ) {
+    const from = parseDay(range.from);
+    const to = parseDay(range.to);
+    if (from === undefined || to === undefined || to < from) {
       throw new ValidationError('from and to must be days (YYYY-MM-DD) with from ≤ to.', {
         code: 'INVALID_DATE_RANGE',
       });

@@ -27,14 +27,13 @@ export function parseInput<TSchema extends z.ZodType>(
  * probe learns nothing and the database never sees the junk.
  */
 export function requireId(resource: string, id: string): string {
+  if (typeof id !== 'string') {
+    throw new ValidationError(`The ${resource.toLowerCase()} id must be a string.`, {
+      code: 'INVALID_ID',
+    });
+  }
   if (!isUlid(id)) throw new NotFoundError(resource, id.length > 64 ? `${id.slice(0, 61)}...` : id);
   return id;
 }
 
-/** Owners are Cognito subs (UUIDs) or dev-issuer ids: a bounded, safe charset. */
-export function requireOwnerId(ownerId: string): string {
-  if (!/^[A-Za-z0-9_-]{1,128}$/.test(ownerId)) {
-    throw new ValidationError('The owner id is invalid.', { code: 'INVALID_OWNER_ID' });
-  }
-  return ownerId;
-}
+export { requireOwnerId } from '../shared/owner-id';

@@ -1,5 +1,7 @@
 import { isUlid, ValidationError } from '@lgm/core';
 
+import { requireOwnerId } from '../shared/owner-id';
+
 /**
  * Object keys of the blob store: `<area>/<ownerId>/<id>/<fileName>`.
  *
@@ -25,7 +27,6 @@ export interface ObjectKeyParts {
 export const MAX_FILE_NAME_BYTES = 255;
 
 /** Cognito subs are UUIDs and dev ids are ULIDs; both fit, and no separator or dot does. */
-const OWNER_ID_PATTERN = /^[A-Za-z0-9_-]{1,128}$/;
 
 /**
  * Characters a stored file name never contains: path separators, C0/C1 controls (invalid in the
@@ -50,9 +51,11 @@ export function isBlobArea(value: string): value is BlobArea {
   return (BLOB_AREAS as readonly string[]).includes(value);
 }
 
-/** Throws `INVALID_OBJECT_KEY` unless `ownerId` is 1–128 of `[A-Za-z0-9_-]`. */
+/** Throws `INVALID_OBJECT_KEY` unless `ownerId` passes the one owner-id rule of every store. */
 export function assertOwnerId(ownerId: string): void {
-  if (!OWNER_ID_PATTERN.test(ownerId)) {
+  try {
+    requireOwnerId(ownerId);
+  } catch {
     throw invalidKey('The owner id is not valid for an object key.', 'ownerId');
   }
 }

@@ -10,11 +10,17 @@ export const idColumn = () => text('id').primaryKey();
 /** The owner of the row: every read, update and delete is ANDed with it by the repositories. */
 export const ownerIdColumn = () => text('owner_id').notNull();
 
+// Millisecond precision, like JavaScript's Date: a keyset cursor built from a Date then names the
+// stored value exactly (with microseconds, rows of the same millisecond fell between pages).
 export const createdAtColumn = () =>
-  timestamp('created_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow();
+  timestamp('created_at', { withTimezone: true, mode: 'date', precision: 3 })
+    .notNull()
+    .defaultNow();
 
 export const updatedAtColumn = () =>
-  timestamp('updated_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow();
+  timestamp('updated_at', { withTimezone: true, mode: 'date', precision: 3 })
+    .notNull()
+    .defaultNow();
 
 /**
  * pgvector's `vector`, declared without dimensions in the schema: the dimensions come from the

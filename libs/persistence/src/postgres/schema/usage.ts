@@ -19,8 +19,10 @@ export const usage = pgTable(
     id: idColumn(),
     ownerId: ownerIdColumn(),
     sessionId: text('session_id'),
-    /** A turn is recorded once: replays of the same turn change nothing. */
+    /** A turn's model calls are recorded once each: replays of the same call change nothing. */
     turnId: text('turn_id').notNull(),
+    /** Which model call of the turn (a tool loop calls the model several times), from 0. */
+    callIndex: integer('call_index').notNull().default(0),
     modelId: text('model_id').notNull(),
     /** The UTC day the turn happened, for cheap daily aggregation. */
     day: date('day', { mode: 'string' }).notNull(),
@@ -31,13 +33,14 @@ export const usage = pgTable(
     createdAt: createdAtColumn(),
   },
   (table) => [
-    uniqueIndex('usage_owner_turn_model_idx').on(table.ownerId, table.turnId, table.modelId),
+    uniqueIndex('usage_owner_turn_call_idx').on(table.ownerId, table.turnId, table.callIndex),
     index('usage_owner_day_idx').on(table.ownerId, table.day),
     check(
       'usage_tokens_non_negative',
       sql`${table.inputTokens} >= 0 and ${table.outputTokens} >= 0`,
     ),
     check('usage_cost_non_negative', sql`${table.costUsd} >= 0`),
+    check('usage_call_index_non_negative', sql`${table.callIndex} >= 0`),
   ],
 );
 
