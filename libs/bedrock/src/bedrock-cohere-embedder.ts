@@ -4,10 +4,11 @@
  * document distinction Cohere trains for (`input_type`).
  */
 import { InvokeModelCommand } from '@aws-sdk/client-bedrock-runtime';
-import { AppError, ValidationError } from '@lgm/core';
+import { AppError } from '@lgm/core';
 
 import type { BedrockRuntimeClientLike } from './bedrock-chat-model';
 import { isAbortError, isRetryableBedrockError, toBedrockAppError } from './bedrock-errors';
+import { assertEmbeddableTexts } from './embedding-input';
 import type { Embedder, EmbeddingPurpose } from './ports';
 import {
   DEFAULT_RETRY_POLICY,
@@ -63,20 +64,7 @@ export class CohereEmbedder implements Embedder {
     texts: readonly string[],
     options: { purpose: EmbeddingPurpose; signal?: AbortSignal },
   ): Promise<number[][]> {
-    texts.forEach((text, index) => {
-      if (text.trim() === '') {
-        throw new ValidationError(`Text ${index} is empty; Cohere cannot embed it.`, {
-          code: 'EMBEDDING_INPUT_EMPTY',
-          details: { index },
-        });
-      }
-      if (text.length > COHERE_MAX_CHARACTERS) {
-        throw new ValidationError(
-          `Text ${index} has ${text.length} characters; Cohere takes at most ${COHERE_MAX_CHARACTERS}.`,
-          { code: 'EMBEDDING_INPUT_TOO_LONG', details: { index, length: text.length } },
-        );
-      }
-    });
+    assertEmbeddableTexts(texts, { modelName: 'Cohere', maxCharacters: COHERE_MAX_CHARACTERS });
     const batches: string[][] = [];
     for (let start = 0; start < texts.length; start += COHERE_MAX_BATCH) {
       batches.push(texts.slice(start, start + COHERE_MAX_BATCH));

@@ -8,6 +8,7 @@ import { AppError, ValidationError } from '@lgm/core';
 
 import type { BedrockRuntimeClientLike } from './bedrock-chat-model';
 import { isAbortError, isRetryableBedrockError, toBedrockAppError } from './bedrock-errors';
+import { assertEmbeddableTexts } from './embedding-input';
 import type { Embedder, EmbeddingPurpose } from './ports';
 import {
   DEFAULT_RETRY_POLICY,
@@ -117,20 +118,7 @@ export class TitanEmbedder implements Embedder {
     texts: readonly string[],
     options: { purpose: EmbeddingPurpose; signal?: AbortSignal },
   ): Promise<number[][]> {
-    texts.forEach((text, index) => {
-      if (text.trim() === '') {
-        throw new ValidationError(`Text ${index} is empty; Titan cannot embed it.`, {
-          code: 'EMBEDDING_INPUT_EMPTY',
-          details: { index },
-        });
-      }
-      if (text.length > TITAN_MAX_CHARACTERS) {
-        throw new ValidationError(
-          `Text ${index} has ${text.length} characters; Titan v2 takes at most ${TITAN_MAX_CHARACTERS}.`,
-          { code: 'EMBEDDING_INPUT_TOO_LONG', details: { index, length: text.length } },
-        );
-      }
-    });
+    assertEmbeddableTexts(texts, { modelName: 'Titan v2', maxCharacters: TITAN_MAX_CHARACTERS });
     const signal = options.signal;
     try {
       return await mapBounded(texts.length, this.concurrency, (index) =>
