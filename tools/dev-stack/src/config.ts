@@ -8,8 +8,11 @@ export const devStackConfigSchema = z.object({
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   /** Where the embedded stores keep their data, relative to the workspace root. */
   LGM_DATA_DIR: z.string().min(1).default('.lgm'),
-  /** Dimensions of the embedding model the local services use (`chunks.embedding` is vector(N)). */
-  EMBEDDING_DIMENSIONS: z.coerce.number().int().min(1).max(16_000).default(1024),
+  /**
+   * Dimensions of the embedding model the local services use (`chunks.embedding` is vector(N)):
+   * 100 for the packaged local embedder, the default; set it when EMBEDDINGS_PROVIDER says otherwise.
+   */
+  EMBEDDING_DIMENSIONS: z.coerce.number().int().min(1).max(2000).default(100),
   /** `false` starts the services without the web dev server (used by service-only tests). */
   LGM_WEB: z
     .enum(['true', 'false'])

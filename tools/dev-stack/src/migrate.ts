@@ -11,7 +11,7 @@ import { MIGRATIONS_FOLDER } from './paths';
  */
 const migrateConfigSchema = z.object({
   DATABASE_URL: z.url({ protocol: /^postgres(ql)?$/ }),
-  EMBEDDING_DIMENSIONS: z.coerce.number().int().min(1).max(16_000).default(1024),
+  EMBEDDING_DIMENSIONS: z.coerce.number().int().min(1).max(2000),
 });
 
 runMain(async () => {
