@@ -6,7 +6,16 @@ import { fileURLToPath } from 'node:url';
 const workspaceRoot = dirname(fileURLToPath(import.meta.url));
 
 // Dependencies published only as ES modules: swc compiles them to CommonJS like our own code.
-const esmOnlyPackages = ['cookie'];
+// htmlparser2 12 and its dom* helpers and entities 7 (libs/rag's HTML parser) ship ESM only too.
+const esmOnlyPackages = [
+  'cookie',
+  'htmlparser2',
+  'domhandler',
+  'domutils',
+  'domelementtype',
+  'dom-serializer',
+  'entities',
+];
 
 export default {
   testEnvironment: 'node',

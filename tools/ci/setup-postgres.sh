@@ -26,6 +26,7 @@
 #   PG_VERSION         force a PostgreSQL major version (default: highest installed)
 #   PGVECTOR_SRC_SUITE Debian suite to take the pgvector source from (trixie)
 #   SETUP_PG_VERBOSE=1 show the full log of apt/build commands on stderr
+#   LGM_DB_RESET=1     drop the test database first (CI: a clean database every run)
 set -Eeuo pipefail
 
 # --- output plumbing: fd 3 is the real stdout, everything else -> stderr -----
@@ -237,6 +238,14 @@ as_superuser() {  # as_superuser DB  (SQL on stdin)
     -v u="$DB_USER" -v p="$DB_PASSWORD" -v db="$DB_NAME" -f - >>"$LOG" 2>&1 \
     || die "SQL as superuser on database '$db' failed"
 }
+
+if [[ "${LGM_DB_RESET:-0}" == "1" ]]; then
+  # CI starts every run from an empty test database, whatever earlier runs left on this machine.
+  log "dropping database '$DB_NAME' (LGM_DB_RESET=1)"
+  as_superuser postgres <<'SQL'
+SELECT format('DROP DATABASE IF EXISTS %I WITH (FORCE)', :'db') \gexec
+SQL
+fi
 
 log "ensuring role '$DB_USER' and database '$DB_NAME'"
 as_superuser postgres <<'SQL'

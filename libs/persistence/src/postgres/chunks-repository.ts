@@ -118,14 +118,19 @@ export class ChunkRepository {
     return this.search(distance, sql`${chunks.embedding} is not null`, distance, 'asc', k);
   }
 
-  /** The `k` passages best matching a web-style query (`"exact phrase" -excluded or`). */
+  /**
+   * The `k` passages best matching a web-style query (`"exact phrase" -excluded or`), in English
+   * and Korean: `lgm_search_query` (migration 0002) matches English by exact form or stem and
+   * Korean words by syllable bigrams, so `보안그룹` finds `보안그룹은`. Websearch operators apply
+   * to the non-Korean words.
+   */
   async fullText(query: string, k: number): Promise<ChunkMatch[]> {
     if (typeof query !== 'string') {
       throw new ValidationError('The search query must be text.', { code: 'INVALID_QUERY' });
     }
-    const tsQuery = sql`websearch_to_tsquery('simple'::regconfig, ${query.slice(0, 1000)})`;
-    const rank = sql<number>`ts_rank(${chunks.searchVector}, ${tsQuery})`;
-    return this.search(rank, sql`${chunks.searchVector} @@ ${tsQuery}`, rank, 'desc', k);
+    const tsQuery = sql`lgm_search_query(${query.slice(0, 1000)})`;
+    const rank = sql<number>`ts_rank(${chunks.searchTerms}, ${tsQuery})`;
+    return this.search(rank, sql`${chunks.searchTerms} @@ ${tsQuery}`, rank, 'desc', k);
   }
 
   private async search(

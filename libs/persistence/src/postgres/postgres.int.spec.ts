@@ -18,7 +18,9 @@ import { UsageRepository } from './usage-repository';
  * (when TEST_DATABASE_URL is set, as in CI). Each test makes its own owners, so runs never collide.
  */
 
-const DIMENSIONS = 8;
+// The local embedder's size: every suite sharing TEST_DATABASE_URL (libs/rag's retrieval tests
+// too) must agree, since the column keeps one dimension while embeddings exist.
+const DIMENSIONS = 100;
 const migrationsFolder = join(findWorkspaceRoot(), 'libs/persistence/drizzle');
 const nextId = createIdGenerator();
 const newOwner = () => `owner-${nextId()}`;
@@ -362,6 +364,58 @@ describe.each(postgresTargets(process.env['TEST_DATABASE_URL']))(
         expect(byText.map((match) => match.text)).toEqual(['보안그룹 설정 안내 security']);
       });
 
+      it('match Korean words whatever particle is attached, and English by stem', async () => {
+        const owner = newOwner();
+        const other = newOwner();
+        const chunks = new ChunkRepository(db, owner);
+        const korean = await newDocument(owner, '보안 안내');
+        const english = await newDocument(owner, 'Networking');
+        const foreign = await newDocument(other);
+        await chunks.replaceForDocument(korean.id, [
+          {
+            id: nextId(),
+            ordinal: 0,
+            text: '보안그룹은 인바운드 규칙을 허용합니다',
+            tokenCount: 5,
+          },
+          { id: nextId(), ordinal: 1, text: '방화벽 설정은 관리자가 합니다', tokenCount: 5 },
+          {
+            id: nextId(),
+            ordinal: 2,
+            text: 'DLQ에 메시지가 쌓이면 경보가 울립니다',
+            tokenCount: 6,
+          },
+        ]);
+        await chunks.replaceForDocument(english.id, [
+          { id: nextId(), ordinal: 0, text: 'Each security group allows traffic', tokenCount: 5 },
+        ]);
+        await new ChunkRepository(db, other).replaceForDocument(foreign.id, [
+          { id: nextId(), ordinal: 0, text: '보안그룹은 다른 사람의 문서입니다', tokenCount: 4 },
+        ]);
+        for (const document of [korean, english]) {
+          await new DocumentRepository(db, owner).update(document.id, 1, { status: 'ready' });
+        }
+        await new DocumentRepository(db, other).update(foreign.id, 1, { status: 'ready' });
+
+        const texts = async (query: string) =>
+          (await chunks.fullText(query, 10)).map((match) => match.text);
+        expect(await texts('보안그룹 인바운드')).toEqual(['보안그룹은 인바운드 규칙을 허용합니다']);
+        expect(await texts('보안그룹은')).toEqual(['보안그룹은 인바운드 규칙을 허용합니다']);
+        expect(await texts('보안그룹이')).toEqual(['보안그룹은 인바운드 규칙을 허용합니다']);
+        expect(await texts('방화벽을')).toEqual(['방화벽 설정은 관리자가 합니다']);
+        // Question words name what is asked, not what the answer says; verb endings differ.
+        expect(await texts('방화벽 설정 방법')).toEqual(['방화벽 설정은 관리자가 합니다']);
+        // Latin glued to Hangul is split on both sides; the particle on `DLQ의` is dropped.
+        expect(await texts('DLQ의 메시지를')).toEqual(['DLQ에 메시지가 쌓이면 경보가 울립니다']);
+        expect(await texts('dlq')).toEqual(['DLQ에 메시지가 쌓이면 경보가 울립니다']);
+        expect(await texts('security groups')).toEqual(['Each security group allows traffic']);
+        expect(await texts('"security group" -firewall')).toEqual([
+          'Each security group allows traffic',
+        ]);
+        expect(await texts('보안그룹 egress')).toEqual([]);
+        expect(await texts('   ')).toEqual([]);
+      });
+
       it('rejects an embedding of the wrong dimension without storing anything', async () => {
         const owner = newOwner();
         const document = await newDocument(owner);
@@ -400,13 +454,17 @@ describe.each(postgresTargets(process.env['TEST_DATABASE_URL']))(
               text:
                 ordinal % 100 === 0
                   ? `rare term zebrafish ${ordinal}`
-                  : `common passage number ${ordinal}`,
+                  : ordinal % 100 === 50
+                    ? `보안그룹은 인바운드 규칙 ${ordinal}`
+                    : `common passage number ${ordinal}`,
               tokenCount: 4,
               embedding: unitVector(ordinal),
             })),
           );
           await new DocumentRepository(db, owner).update(document.id, 1, { status: 'ready' });
-          await db.execute(sql`analyze chunks`);
+          // VACUUM also merges the GIN index's pending list (fast update), as autovacuum does in
+          // service; left unmerged, its pages make the planner price the full-text index too high.
+          await db.execute(sql`vacuum analyze chunks`);
           await db.execute(sql`analyze documents`);
         }, 60_000);
 
@@ -445,7 +503,15 @@ describe.each(postgresTargets(process.env['TEST_DATABASE_URL']))(
           expect(matches).toHaveLength(15);
           expect(
             await explainLast(['enable_seqscan', 'enable_indexscan', 'enable_nestloop']),
-          ).toMatch(/chunks_search_vector_idx/);
+          ).toMatch(/chunks_search_terms_idx/);
+        });
+
+        it('a Korean full-text query uses the same GIN index', async () => {
+          const matches = await new ChunkRepository(explainDb, owner).fullText('보안그룹이', 20);
+          expect(matches).toHaveLength(15);
+          expect(
+            await explainLast(['enable_seqscan', 'enable_indexscan', 'enable_nestloop']),
+          ).toMatch(/Bitmap Index Scan on chunks_search_terms_idx/);
         });
       });
     });

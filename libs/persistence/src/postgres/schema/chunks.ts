@@ -28,20 +28,21 @@ export const chunks = pgTable(
     pageEnd: integer('page_end'),
     tokenCount: integer('token_count').notNull(),
     embedding: embeddingVector('embedding'),
-    // `simple` folds case without language-specific stemming, so Korean and English text both
-    // index; language-aware ranking belongs to the retrieval issue. `lgm_chunk_search_text` (created
-    // by the first migration) is an IMMUTABLE wrapper: generated columns refuse array_to_string,
-    // which PostgreSQL marks only STABLE.
-    searchVector: tsVector('search_vector').generatedAlwaysAs(
-      (): SQL =>
-        sql`to_tsvector('simple'::regconfig, lgm_chunk_search_text(${chunks.headingPath}, ${chunks.text}))`,
+    // Full text for Korean and English in one GIN-indexed vector, built by
+    // `lgm_chunk_search_vector` (migration 0002): `simple` lexemes (exact forms, any script),
+    // `english` stems (`groups` → `group`) and Hangul syllable bigrams (`보안그룹은` → 보안 안그 그룹
+    // 룹은), so a Korean query matches whatever particle is attached. Queries are built by
+    // `lgm_search_query`, which splits the query the same way. No extension is needed (pg_bigm and
+    // mecab are not on PGlite or Aurora by default).
+    searchTerms: tsVector('search_terms').generatedAlwaysAs(
+      (): SQL => sql`lgm_chunk_search_vector(${chunks.headingPath}, ${chunks.text})`,
     ),
     createdAt: createdAtColumn(),
   },
   (table) => [
     uniqueIndex('chunks_document_ordinal_idx').on(table.documentId, table.ordinal),
     index('chunks_owner_document_idx').on(table.ownerId, table.documentId),
-    index('chunks_search_vector_idx').using('gin', table.searchVector),
+    index('chunks_search_terms_idx').using('gin', table.searchTerms),
     check(
       'chunks_pages_ordered',
       sql`${table.pageStart} is null or ${table.pageEnd} >= ${table.pageStart}`,

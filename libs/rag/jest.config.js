@@ -1,0 +1,4 @@
+export default {
+  displayName: 'rag',
+  preset: '../../jest.preset.js',
+};

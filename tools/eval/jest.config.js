@@ -1,0 +1,4 @@
+export default {
+  displayName: 'eval',
+  preset: '../../jest.preset.js',
+};
