@@ -3,6 +3,8 @@ import { AwsSolutionsChecks } from 'cdk-nag';
 
 import { FEATURE_FLAGS } from './feature-flags';
 import { DataStack } from './stacks/data-stack';
+import { DATABASE_NAME, DatabaseStack } from './stacks/database-stack';
+import { IngestionStack } from './stacks/ingestion-stack';
 import { NetworkStack } from './stacks/network-stack';
 import type { StageConfig } from './stage-config';
 
@@ -11,6 +13,8 @@ export interface LgmApp {
   readonly app: App;
   readonly network: NetworkStack;
   readonly data: DataStack;
+  readonly database: DatabaseStack;
+  readonly ingestion: IngestionStack;
 }
 
 /**
@@ -50,12 +54,32 @@ export function buildApp(config: StageConfig, app: App = createApp()): LgmApp {
     ...common,
     description: `LGM ${config.stage}: DynamoDB tables and S3 buckets`,
   });
+  const database = new DatabaseStack(app, `${prefix}-Database`, {
+    ...common,
+    description: `LGM ${config.stage}: Aurora Serverless v2 PostgreSQL (pgvector)`,
+    vpc: network.vpc,
+    dataSubnets: network.dataSubnets,
+    encryptionKey: data.encryptionKey,
+  });
+  const ingestion = new IngestionStack(app, `${prefix}-Ingestion`, {
+    ...common,
+    description: `LGM ${config.stage}: document events, queue and doc-ingestor`,
+    vpc: network.vpc,
+    applicationSubnets: network.applicationSubnets,
+    documentsBucketNameExport: data.documentsBucketNameExport,
+    documentsKey: data.encryptionKey,
+    database: database.database,
+    databaseName: DATABASE_NAME,
+  });
+  // The bucket comes by its export name (see DataStack.documentsBucketNameExport), which
+  // CloudFormation does not order by itself.
+  ingestion.addStackDependency(data);
 
   Tags.of(app).add('project', 'lgm');
   Tags.of(app).add('stage', config.stage);
   addComplianceChecks(app);
 
-  return { app, network, data };
+  return { app, network, data, database, ingestion };
 }
 
 /**

@@ -24,6 +24,8 @@ describe('parseStageConfig', () => {
       encryption: 'aws-managed',
       webOrigins: ['http://localhost:5173'],
       flowLogRetentionDays: 30,
+      logRetentionDays: 30,
+      serviceVersion: 'dev',
     });
     expect(config.account).toBeUndefined();
     expect(config.alarmEmail).toBeUndefined();
@@ -37,6 +39,7 @@ describe('parseStageConfig', () => {
       removalPolicy: 'retain',
       deletionProtection: true,
       flowLogRetentionDays: 365,
+      logRetentionDays: 365,
     });
   });
 

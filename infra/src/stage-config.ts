@@ -87,6 +87,18 @@ const stageConfigShape = {
       message: `must be one of ${LOG_RETENTION_DAYS.join(', ')}`,
     })
     .optional(),
+  /** Retention of the services' log groups (Lambda functions); 365 days in prod, 30 elsewhere. */
+  logRetentionDays: z.coerce
+    .number()
+    .refine((value) => (LOG_RETENTION_DAYS as readonly number[]).includes(value), {
+      message: `must be one of ${LOG_RETENTION_DAYS.join(', ')}`,
+    })
+    .optional(),
+  /** Stamped on logs and health reports (SERVICE_VERSION); the deploy pipeline passes the commit. */
+  serviceVersion: z
+    .string()
+    .regex(/^[\w.+-]{1,64}$/, 'must be 1-64 letters, digits, dots, dashes, underscores or +')
+    .default('dev'),
   noncurrentVersionExpirationDays: days(1).default(30),
   // Artifacts move to Standard-IA (whose minimum storage duration is 30 days) and later expire.
   artifactsInfrequentAccessAfterDays: days(30).default(30),
@@ -184,6 +196,7 @@ const stageConfigSchema = z
       removalPolicy: config.removalPolicy ?? (isProduction ? 'retain' : 'destroy'),
       deletionProtection: isProduction,
       flowLogRetentionDays: config.flowLogRetentionDays ?? (isProduction ? 365 : 30),
+      logRetentionDays: config.logRetentionDays ?? (isProduction ? 365 : 30),
     } as const;
   });
 

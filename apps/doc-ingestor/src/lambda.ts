@@ -13,7 +13,10 @@ function getDeps(): AppDeps {
   return deps;
 }
 
-/** Lambda entry: the event is validated, then handed to the ingestor core. */
+/**
+ * Lambda entry: a health invocation, or an SQS batch of S3 notifications answered with a partial
+ * batch response. The event is validated, then handed to the ingestor core.
+ */
 export const handler = createEventLambdaHandler({
   schema: ingestorEventSchema,
   logger: () => getDeps().logger,

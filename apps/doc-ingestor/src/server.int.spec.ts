@@ -19,4 +19,13 @@ describe('doc-ingestor local entry (server.ts)', () => {
     expect(run.stderr).toContain('PORT');
     expect(run.stderr).toContain('SERVICE_VERSION');
   });
+
+  it('refuses a database without a documents bucket (ingestion needs both)', async () => {
+    const run = await runEntry('apps/doc-ingestor/src/server.ts', {
+      PORT: '0',
+      DATABASE_URL: 'postgres://postgres:postgres@127.0.0.1:1/postgres',
+    });
+    expect(run.exitCode).toBe(1);
+    expect(run.stderr).toContain('DOCUMENTS_BUCKET');
+  });
 });

@@ -8,11 +8,15 @@ import type { DataStack } from './data-stack';
 
 type Resource = { Properties: Record<string, unknown> } & Record<string, unknown>;
 
-// Built-in CloudFormation validation runs in app.spec.ts; here it would only cost time.
+// Built-in CloudFormation validation and Lambda bundling run in app.spec.ts; here they would
+// only cost time.
 function synthData(input: StageConfigInput): { template: Template; data: DataStack } {
   const { data } = buildApp(
     parseStageConfig(input),
-    createApp({ builtinCloudFormationValidation: false }),
+    createApp({
+      builtinCloudFormationValidation: false,
+      context: { 'aws:cdk:bundling-stacks': [] },
+    }),
   );
   return { template: Template.fromStack(data), data };
 }

@@ -1,5 +1,5 @@
 import { TABLE_NAMES, type TableName, TABLES } from '@lgm/persistence';
-import { Duration, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
+import { CfnOutput, Duration, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import { Key } from 'aws-cdk-lib/aws-kms';
 import { HttpMethods, type IBucket, StorageClass } from 'aws-cdk-lib/aws-s3';
@@ -24,6 +24,12 @@ export class DataStack extends Stack {
   readonly tables: Readonly<Record<TableName, ITable>>;
   /** Uploaded documents under `documents/<userId>/<documentId>/`, written by presigned PUTs. */
   readonly documentsBucket: IBucket;
+  /**
+   * CloudFormation export holding the documents bucket's name. Stacks that scope IAM to a prefix
+   * of the bucket import it by this literal name, so the policy (and its cdk-nag finding id)
+   * reads `arn:…:s3:::<export>/documents/*` in every environment.
+   */
+  readonly documentsBucketNameExport: string;
   /** Files produced by code runs and tools. */
   readonly artifactsBucket: IBucket;
   readonly accessLogsBucket: IBucket;
@@ -79,9 +85,9 @@ export class DataStack extends Stack {
       ],
       removalPolicy,
     }).bucket;
-    // Ingestion issue: ObjectCreated/ObjectRemoved under documents/ must reach doc-ingestor through
-    // SQS with a DLQ (ARCHITECTURE §1). Add the notification (or `eventBridgeEnabled`) in the
-    // ingestion stack, next to the queue, so this stack never depends on the services.
+    // ObjectCreated/ObjectRemoved under documents/ reach doc-ingestor through SQS with a DLQ
+    // (ARCHITECTURE §1): the ingestion stack adds the notification next to its queue, so this
+    // stack never depends on the services.
 
     const artifacts = new SecureBucket(this, 'Artifacts', {
       accessLogsBucket: accessLogs,
@@ -104,6 +110,12 @@ export class DataStack extends Stack {
     }).bucket;
 
     this.documentsBucket = documents;
+    this.documentsBucketNameExport = `${this.stackName}-DocumentsBucketName`;
+    new CfnOutput(this, 'DocumentsBucketName', {
+      description: 'Name of the documents bucket',
+      value: documents.bucketName,
+      exportName: this.documentsBucketNameExport,
+    });
     this.artifactsBucket = artifacts;
     this.accessLogsBucket = accessLogs;
   }

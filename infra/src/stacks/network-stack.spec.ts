@@ -5,9 +5,11 @@ import { parseStageConfig, type StageConfigInput } from '../stage-config';
 
 type Resources = Record<string, { Properties: Record<string, unknown> }>;
 
-// aws-cdk-lib's built-in CloudFormation validation costs ~10 s per test file; app.spec.ts runs
-// it on the whole app, these assertions only need the templates.
-const fastApp = () => createApp({ builtinCloudFormationValidation: false });
+// aws-cdk-lib's built-in CloudFormation validation costs ~10 s per test file and bundling the
+// Lambdas a few more; app.spec.ts does both on the whole app, these assertions only need the
+// templates.
+const fastApp = () =>
+  createApp({ builtinCloudFormationValidation: false, context: { 'aws:cdk:bundling-stacks': [] } });
 
 function synthNetwork(input: StageConfigInput): Template {
   const { network } = buildApp(parseStageConfig(input), fastApp());

@@ -13,6 +13,11 @@ export const devStackConfigSchema = z.object({
    * 100 for the packaged local embedder, the default; set it when EMBEDDINGS_PROVIDER says otherwise.
    */
   EMBEDDING_DIMENSIONS: z.coerce.number().int().min(1).max(2000).default(100),
+  /**
+   * The shared secret doc-ingestor requires on `POST /events`; a random one is generated at boot
+   * when unset (tests set it to deliver events themselves).
+   */
+  INGESTOR_EVENTS_TOKEN: z.string().min(16).max(512).optional(),
   /** `false` starts the services without the web dev server (used by service-only tests). */
   LGM_WEB: z
     .enum(['true', 'false'])

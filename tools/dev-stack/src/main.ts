@@ -1,9 +1,11 @@
+import { randomBytes } from 'node:crypto';
 import { resolve } from 'node:path';
 
 import { createLogger, loadConfig } from '@lgm/core';
 
 import { devStackConfigSchema } from './config';
-import { type LocalStores, startLocalStores } from './local-stores';
+import { createEventForwarder } from './event-forwarder';
+import { LOCAL_BUCKETS, type LocalStores, startLocalStores } from './local-stores';
 import { MIGRATIONS_FOLDER, WORKSPACE_ROOT } from './paths';
 import { planStack, webRuntimeConfig } from './services';
 import { type RunningService, startService, stopServices, waitForHealthy } from './supervisor';
@@ -37,6 +39,14 @@ async function main(): Promise<void> {
   process.once('SIGINT', () => void shutdown(0));
   process.once('SIGTERM', () => void shutdown(0));
 
+  // doc-ingestor accepts events only with this secret: anything else on loopback cannot feed it.
+  const eventsToken = config.INGESTOR_EVENTS_TOKEN ?? randomBytes(32).toString('base64url');
+  const ingestor = plan.services.find((service) => service.name === 'doc-ingestor');
+  const forwarder =
+    ingestor === undefined
+      ? undefined
+      : createEventForwarder({ url: `${ingestor.url}/events`, token: eventsToken, logger });
+
   try {
     stores = await startLocalStores({
       config,
@@ -44,16 +54,25 @@ async function main(): Promise<void> {
       migrationsFolder: MIGRATIONS_FOLDER,
       webOrigins: plan.webOrigins,
       logger,
-      // doc-ingestor consumes these with the knowledge-base issue; until then they are logged.
-      onObjectEvent: (record) =>
-        logger.info({ event: record.eventName, key: record.s3.object.key }, 's3 object event'),
+      // On AWS, S3 notifies SQS and SQS invokes doc-ingestor; here the events go straight to it.
+      onObjectEvent: (record) => {
+        logger.debug({ event: record.eventName, key: record.s3.object.key }, 's3 object event');
+        if (record.s3.bucket.name === LOCAL_BUCKETS.documents) forwarder?.send(record);
+      },
     });
     const serviceEnv = stores.serviceEnv;
     for (const service of plan.services) {
       running.push(
         startService(
           workspaceRoot,
-          { ...service, env: { ...service.env, ...serviceEnv } },
+          {
+            ...service,
+            env: {
+              ...service.env,
+              ...serviceEnv,
+              ...(service.name === 'doc-ingestor' ? { INGESTOR_EVENTS_TOKEN: eventsToken } : {}),
+            },
+          },
           logger,
           (failed, code) => {
             process.stderr.write(

@@ -84,6 +84,13 @@ it('keeps documents, sessions and objects across a restart', async () => {
     await stores.blobs.put({ id: documentId, fileName: 'manual.pdf' }, 'hello world', {
       contentType: 'application/pdf',
     });
+    // doc-ingestor picks the upload up (the bytes are text whatever the name says); let it
+    // finish so what is kept across the restart is a settled document.
+    const deadline = Date.now() + 30_000;
+    while ((await stores.documents.get(documentId)).status !== 'ready') {
+      if (Date.now() > deadline) throw new Error('the document was not ingested in time');
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
     await stores.close();
   } finally {
     expect(await first.stop()).toBe(0);
@@ -94,7 +101,7 @@ it('keeps documents, sessions and objects across a restart', async () => {
     const stores = clients();
     expect(await stores.documents.get(documentId)).toMatchObject({
       title: '운영 매뉴얼',
-      status: 'pending',
+      status: 'ready',
     });
     expect(await stores.sessions.getSession(sessionId)).toMatchObject({ title: 'Before restart' });
     const object = await stores.blobs.getBytes({ id: documentId, fileName: 'manual.pdf' });

@@ -12,8 +12,12 @@ const MAX_CHUNK_CHARACTERS = 32_000;
 const INSERT_BATCH = 500;
 /** A 1,000-page book at ~2 chunks a page, with room to spare. */
 const MAX_CHUNKS_PER_DOCUMENT = 20_000;
-/** Candidates the HNSW scan keeps; iterative scans (pgvector ≥ 0.8) fetch more when filters drop rows. */
-const HNSW_EF_SEARCH = 100;
+/**
+ * Candidates the HNSW scan keeps; iterative scans (pgvector ≥ 0.8) fetch more when filters drop
+ * rows. 400 measured 0.98 recall@10 at 18.6 ms p95 on 100k clustered chunks (bench:retrieval);
+ * 100 gave 0.88, below the 0.95 the budget asks for.
+ */
+const HNSW_EF_SEARCH = 400;
 
 const chunkInputSchema = z
   .object({
