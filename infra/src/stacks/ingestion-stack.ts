@@ -108,10 +108,10 @@ export class IngestionStack extends Stack {
       removalPolicy,
       environment: {
         // No DATABASE_URL here: its password would sit in plain text in the function's
-        // configuration and go stale at the first rotation. doc-ingestor is to build it at cold
-        // start from these pieces and the secret's `username` and `password` (RDS's generated
-        // JSON). Until its config does (today it reads DATABASE_URL only), it refuses to start
-        // with DOCUMENTS_BUCKET set and no DATABASE_URL, which the Errors alarm reports.
+        // configuration and go stale at the first rotation. doc-ingestor builds it at cold start
+        // from these pieces and the secret's `username` and `password` (RDS's generated JSON),
+        // with TLS verified against the runtime's CA bundle (NODE_EXTRA_CA_CERTS below).
+        NODE_EXTRA_CA_CERTS: '/var/runtime/ca-cert.pem',
         DATABASE_SECRET_ARN: database.secret.secretArn,
         DATABASE_HOST: database.cluster.clusterEndpoint.hostname,
         DATABASE_PORT: String(DATABASE_PORT),
