@@ -3,20 +3,14 @@
  * `cohere.embed-multilingual-v3`): batches of up to 96 texts per InvokeModel call, with the query /
  * document distinction Cohere trains for (`input_type`).
  */
-import { InvokeModelCommand } from '@aws-sdk/client-bedrock-runtime';
 import { AppError } from '@lgm/core';
 
 import type { BedrockRuntimeClientLike } from './bedrock-chat-model';
-import { isAbortError, isRetryableBedrockError, toBedrockAppError } from './bedrock-errors';
+import { isAbortError, toBedrockAppError } from './bedrock-errors';
+import { invokeJsonModel } from './bedrock-invoke';
 import { assertEmbeddableTexts } from './embedding-input';
 import type { Embedder, EmbeddingPurpose } from './ports';
-import {
-  DEFAULT_RETRY_POLICY,
-  realSleep,
-  type RetryDeps,
-  type RetryPolicy,
-  withRetry,
-} from './retry';
+import { DEFAULT_RETRY_POLICY, realSleep, type RetryDeps, type RetryPolicy } from './retry';
 import { mapBounded, unitLength } from './titan-embedder';
 
 /** Cohere on Bedrock: at most 96 texts per call, each at most 2,048 characters. */
@@ -92,26 +86,12 @@ export class CohereEmbedder implements Embedder {
     signal: AbortSignal | undefined,
   ): Promise<number[][]> {
     // truncate NONE: an over-long text fails loudly instead of being embedded in part.
-    const body = JSON.stringify({ texts, input_type: inputType, truncate: 'NONE' });
-    const response = await withRetry(
-      () =>
-        this.client.send(
-          new InvokeModelCommand({
-            modelId: this.bedrockModelId,
-            contentType: 'application/json',
-            accept: 'application/json',
-            body: new TextEncoder().encode(body),
-          }),
-          signal ? { abortSignal: signal } : {},
-        ),
-      {
-        isRetryable: isRetryableBedrockError,
-        policy: this.policy,
-        deps: this.deps,
-        ...(signal ? { signal } : {}),
-      },
-    );
-    const parsed = JSON.parse(new TextDecoder().decode(response.body)) as { embeddings?: unknown };
+    const parsed = (await invokeJsonModel(
+      this.client,
+      this.bedrockModelId,
+      { texts, input_type: inputType, truncate: 'NONE' },
+      { policy: this.policy, deps: this.deps, signal },
+    )) as { embeddings?: unknown };
     const embeddings = parsed.embeddings;
     if (
       !Array.isArray(embeddings) ||

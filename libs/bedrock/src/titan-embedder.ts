@@ -3,20 +3,14 @@
  * request, so a batch becomes parallel requests with bounded concurrency, each retried on
  * throttling and 5xx with our policy.
  */
-import { InvokeModelCommand } from '@aws-sdk/client-bedrock-runtime';
 import { AppError, ValidationError } from '@lgm/core';
 
 import type { BedrockRuntimeClientLike } from './bedrock-chat-model';
-import { isAbortError, isRetryableBedrockError, toBedrockAppError } from './bedrock-errors';
+import { isAbortError, toBedrockAppError } from './bedrock-errors';
+import { invokeJsonModel } from './bedrock-invoke';
 import { assertEmbeddableTexts } from './embedding-input';
 import type { Embedder, EmbeddingPurpose } from './ports';
-import {
-  DEFAULT_RETRY_POLICY,
-  realSleep,
-  type RetryDeps,
-  type RetryPolicy,
-  withRetry,
-} from './retry';
+import { DEFAULT_RETRY_POLICY, realSleep, type RetryDeps, type RetryPolicy } from './retry';
 
 /** The output sizes Titan v2 supports. */
 export type TitanDimensions = 256 | 512 | 1024;
@@ -143,26 +137,12 @@ export class TitanEmbedder implements Embedder {
   }
 
   private async embedOne(text: string, signal: AbortSignal | undefined): Promise<number[]> {
-    const body = JSON.stringify({ inputText: text, dimensions: this.dimensions, normalize: true });
-    const response = await withRetry(
-      () =>
-        this.client.send(
-          new InvokeModelCommand({
-            modelId: this.bedrockModelId,
-            contentType: 'application/json',
-            accept: 'application/json',
-            body: new TextEncoder().encode(body),
-          }),
-          signal ? { abortSignal: signal } : {},
-        ),
-      {
-        isRetryable: isRetryableBedrockError,
-        policy: this.policy,
-        deps: this.deps,
-        ...(signal ? { signal } : {}),
-      },
-    );
-    const parsed = JSON.parse(new TextDecoder().decode(response.body)) as TitanResponse;
+    const parsed = (await invokeJsonModel(
+      this.client,
+      this.bedrockModelId,
+      { inputText: text, dimensions: this.dimensions, normalize: true },
+      { policy: this.policy, deps: this.deps, signal },
+    )) as TitanResponse;
     const embedding = parsed.embedding;
     if (
       !Array.isArray(embedding) ||
