@@ -18,6 +18,7 @@ import {
   requestHeaders,
   resolveConnection,
   type ResolvedConnection,
+  responseFailure,
   RetryableFailure,
   timeoutError,
 } from './openai-http';
@@ -171,23 +172,10 @@ export class OpenAiChatModel implements ChatModel {
   ): AsyncGenerator<ChatStreamEvent, void, undefined> {
     const call = new CallControl(request.signal, this.connection.requestTimeoutMs);
     try {
-      const response = await call.guard(() =>
-        this.connection.fetch(`${this.connection.baseUrl}/chat/completions`, {
-          method: 'POST',
-          headers: requestHeaders(this.connection),
-          body,
-          signal: call.signal,
-        }),
-      );
+      const response = await this.post(call, body);
       if (!response.ok) {
         const errorBody = await call.guard(() => readJsonBody(response));
-        throw mapHttpFailure(
-          response.status,
-          errorBody,
-          request.modelId,
-          this.connection,
-          response.headers.get('retry-after'),
-        );
+        throw responseFailure(response, errorBody, request.modelId, this.connection);
       }
       if (response.body === null) throw invalidResponse('The model server sent no body.');
       const translator = new StreamTranslator(
@@ -217,26 +205,24 @@ export class OpenAiChatModel implements ChatModel {
     }
   }
 
+  private post(call: CallControl, body: string): Promise<Response> {
+    return call.guard(() =>
+      this.connection.fetch(`${this.connection.baseUrl}/chat/completions`, {
+        method: 'POST',
+        headers: requestHeaders(this.connection),
+        body,
+        signal: call.signal,
+      }),
+    );
+  }
+
   private async completeOnce(body: string, request: ChatRequest): Promise<ChatCompletion> {
     const call = new CallControl(request.signal, this.connection.requestTimeoutMs);
     try {
-      const response = await call.guard(() =>
-        this.connection.fetch(`${this.connection.baseUrl}/chat/completions`, {
-          method: 'POST',
-          headers: requestHeaders(this.connection),
-          body,
-          signal: call.signal,
-        }),
-      );
+      const response = await this.post(call, body);
       const json = await call.guard(() => readJsonBody(response));
       if (!response.ok) {
-        throw mapHttpFailure(
-          response.status,
-          json,
-          request.modelId,
-          this.connection,
-          response.headers.get('retry-after'),
-        );
+        throw responseFailure(response, json, request.modelId, this.connection);
       }
       const parsed = completionSchema.safeParse(json);
       if (!parsed.success) throw invalidResponse('The model server sent an unreadable completion.');

@@ -9,13 +9,13 @@ import * as z from 'zod';
 import {
   backoffDelay,
   invalidResponse,
-  mapHttpFailure,
   networkFailure,
   type OpenAiConnectionOptions,
   readJsonBody,
   requestHeaders,
   resolveConnection,
   type ResolvedConnection,
+  responseFailure,
   RetryableFailure,
   timeoutError,
 } from './openai-http';
@@ -181,13 +181,7 @@ export class OpenAiEmbedder implements Embedder {
       stopSignal.removeEventListener('abort', onStop);
     }
     if (!response.ok) {
-      throw mapHttpFailure(
-        response.status,
-        json,
-        this.model,
-        this.connection,
-        response.headers.get('retry-after'),
-      );
+      throw responseFailure(response, json, this.model, this.connection);
     }
     const parsed = responseSchema.safeParse(json);
     if (!parsed.success) throw invalidResponse('The embedding server sent an unreadable response.');

@@ -137,6 +137,22 @@ const modelMissing = /model .*(not found|does not exist)|no such model|unknown m
  * Maps an HTTP failure of the server to an AppError or a retryable failure. This is the only
  * place that decides codes, so the chat model and the embedder report alike.
  */
+/** An HTTP error response as an AppError (or a retryable failure, honouring Retry-After). */
+export function responseFailure(
+  response: Pick<Response, 'status' | 'headers'>,
+  body: unknown,
+  modelId: string,
+  connection: ResolvedConnection,
+): AppError | RetryableFailure {
+  return mapHttpFailure(
+    response.status,
+    body,
+    modelId,
+    connection,
+    response.headers.get('retry-after'),
+  );
+}
+
 export function mapHttpFailure(
   status: number,
   body: unknown,
