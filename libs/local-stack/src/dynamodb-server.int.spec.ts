@@ -8,7 +8,6 @@ import {
   GetItemCommand,
   ListTablesCommand,
   PutItemCommand,
-  waitUntilTableExists,
 } from '@aws-sdk/client-dynamodb';
 
 import { type LocalDynamoDb, startLocalDynamoDb } from './dynamodb-server';
@@ -54,30 +53,24 @@ describe('startLocalDynamoDb', () => {
     try {
       const first = await startLocalDynamoDb({ dataDir });
       const writer = clientFor(first);
-      try {
-        await writer.send(
-          new CreateTableCommand({
-            TableName: 'persisted',
-            AttributeDefinitions: [{ AttributeName: 'id', AttributeType: 'S' }],
-            KeySchema: [{ AttributeName: 'id', KeyType: 'HASH' }],
-            BillingMode: 'PAY_PER_REQUEST',
-          }),
-        );
-        // On a loaded machine dynalite may still report the table as CREATING for a moment.
-        await waitUntilTableExists({ client: writer, maxWaitTime: 30 }, { TableName: 'persisted' });
-        await writer.send(
-          new PutItemCommand({ TableName: 'persisted', Item: { id: { S: 'a' }, n: { N: '1' } } }),
-        );
-        // A second server on the same store is refused up front (LevelDB has one opener).
-        await expect(startLocalDynamoDb({ dataDir })).rejects.toMatchObject({
-          code: 'LOCAL_DYNAMODB_DATA_DIR_IN_USE',
-          status: 409,
-        });
-      } finally {
-        // A failure above must not leave the server open: jest would never exit.
-        writer.destroy();
-        await first.stop();
-      }
+      await writer.send(
+        new CreateTableCommand({
+          TableName: 'persisted',
+          AttributeDefinitions: [{ AttributeName: 'id', AttributeType: 'S' }],
+          KeySchema: [{ AttributeName: 'id', KeyType: 'HASH' }],
+          BillingMode: 'PAY_PER_REQUEST',
+        }),
+      );
+      await writer.send(
+        new PutItemCommand({ TableName: 'persisted', Item: { id: { S: 'a' }, n: { N: '1' } } }),
+      );
+      // A second server on the same store is refused up front (LevelDB has one opener).
+      await expect(startLocalDynamoDb({ dataDir })).rejects.toMatchObject({
+        code: 'LOCAL_DYNAMODB_DATA_DIR_IN_USE',
+        status: 409,
+      });
+      writer.destroy();
+      await first.stop();
 
       const second = await startLocalDynamoDb({ dataDir });
       const reader = clientFor(second);
