@@ -1,0 +1,4 @@
+export default {
+  displayName: 'auth',
+  preset: '../../jest.preset.js',
+};

@@ -1,0 +1,1 @@
+export type { Principal, TokenVerifier } from './principal';

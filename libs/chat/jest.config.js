@@ -1,0 +1,4 @@
+export default {
+  displayName: 'chat',
+  preset: '../../jest.preset.js',
+};

@@ -1,0 +1,11 @@
+export type {
+  AvailableTool,
+  StartedTurn,
+  StartTurnOptions,
+  ToolCallResult,
+  ToolExecutor,
+  TurnEngine,
+  TurnEventListener,
+  TurnOutcome,
+  TurnRequest,
+} from './ports';
