@@ -6,8 +6,10 @@ import { fileURLToPath } from 'node:url';
 const workspaceRoot = dirname(fileURLToPath(import.meta.url));
 
 // Dependencies published only as ES modules: swc compiles them to CommonJS like our own code.
-// htmlparser2 12 and its dom* helpers and entities 7 (libs/rag's HTML parser) ship ESM only too.
+// htmlparser2 12 and its dom* helpers and entities 7 (libs/rag's HTML parser) ship ESM only too,
+// and so does jose 6 (libs/auth's JWT verification, libs/testing's test identity).
 const esmOnlyPackages = [
+  'jose',
   'cookie',
   'htmlparser2',
   'domhandler',

@@ -20,7 +20,7 @@ const RUNTIME_PROVIDED = ['@aws-sdk/*', '@smithy/*'];
 const SHIPPED_BESIDE = ['pdfjs-dist', 'pdfjs-dist/*'];
 const OPTIONAL_RUNTIMES = ['@huggingface/transformers', 'onnxruntime-node', 'sharp'];
 /** Entries that run on Lambda: checked against the 1 MB budget. */
-const LAMBDA_ENTRIES = new Set(['lambda']);
+const LAMBDA_ENTRIES = new Set(['lambda', 'worker', 'authorizer']);
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const [app, ...entries] = process.argv.slice(2);
 if (!app || entries.length === 0) {

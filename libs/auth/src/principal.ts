@@ -6,6 +6,8 @@ export interface Principal {
   readonly email?: string;
   /** Cognito groups or the dev issuer's roles. */
   readonly groups: readonly string[];
+  /** OAuth scopes of an access token (`scope`, space-separated on the wire); absent otherwise. */
+  readonly scopes?: readonly string[];
   /** When the token expires (epoch seconds). */
   readonly expiresAt: number;
 }

@@ -3,6 +3,14 @@ export {
   type LocalDynamoDbOptions,
   startLocalDynamoDb,
 } from './dynamodb-server';
+export {
+  type DevOidcClient,
+  type DevOidcIssuer,
+  type DevOidcIssuerOptions,
+  type DevOidcUser,
+  type DevTokenOptions,
+  startDevOidcIssuer,
+} from './oidc-issuer';
 export { type LocalPostgres, startLocalPostgres } from './postgres-server';
 export { type PostgresTarget, postgresTargets } from './postgres-targets';
 export {

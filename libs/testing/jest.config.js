@@ -1,0 +1,4 @@
+export default {
+  displayName: 'testing',
+  preset: '../../jest.preset.js',
+};
