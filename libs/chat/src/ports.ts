@@ -41,13 +41,31 @@ export interface TurnOutcome {
 export type TurnEventListener = (event: TurnEvent) => void;
 
 export interface StartTurnOptions {
-  /** Live events (a socket sender). Persisted events are what `resume` reads. */
+  /**
+   * Live events (a socket sender). Persisted events are what `resume` reads. The first call
+   * comes after `start` has resolved, so the caller can acknowledge the turn before its events.
+   */
   readonly onEvent?: TurnEventListener;
   /** Aborting cancels the turn like a user's cancel. */
   readonly signal?: AbortSignal;
   /** A turn id chosen by the caller (the socket handler acks before a worker runs the turn). */
   readonly turnId?: string;
+  /**
+   * Called when the turn changed its session outside the events (a generated title), for the
+   * socket's `session` frame. Never called for a duplicate start.
+   */
+  readonly onSessionUpdated?: SessionUpdateListener;
 }
+
+/** A session's new metadata, as the `session` server frame carries it. */
+export interface SessionUpdate {
+  readonly id: string;
+  readonly title: string;
+  readonly updatedAt: string;
+}
+
+/** Receives session changes a turn made (see `StartTurnOptions.onSessionUpdated`). */
+export type SessionUpdateListener = (session: SessionUpdate) => void;
 
 /** The turn engine, as its callers see it. */
 export interface TurnEngine {

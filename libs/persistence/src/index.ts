@@ -78,16 +78,29 @@ export {
   toUpdateTimeToLiveInput,
   type UpdateTimeToLiveInput,
 } from './dynamodb/table-definitions';
+export {
+  type CreateTurnInput,
+  type FinishTurnInput,
+  type TurnEndStatus,
+  type TurnRecord,
+  type TurnRecordStatus,
+  TurnRepository,
+  type TurnRepositoryDeps,
+} from './dynamodb/turns-repository';
 export { type JsonValue, jsonValueSchema } from './dynamodb/validation';
 export {
   ArtifactRepository,
   type ArtifactRow,
+  checkDatabaseSettings,
   type ChunkInput,
   type ChunkMatch,
   ChunkRepository,
   type ChunkRow,
   createDatabase,
   type Database,
+  type DatabaseLocation,
+  type DatabaseSettings,
+  databaseSettingsShape,
   type DocumentChanges,
   DocumentRepository,
   type DocumentRow,
@@ -102,11 +115,13 @@ export {
   type NewArtifact,
   type NewDocument,
   type PostgresOptions,
+  type SecretReader,
   toPersistenceError,
   type UsageRecord,
   UsageRepository,
   type UsageRow,
   type UsageSummaryRow,
+  withDatabaseUrl,
 } from './postgres';
 export {
   type BlobBody,

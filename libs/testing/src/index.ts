@@ -16,6 +16,25 @@ export {
   startBedrockEmulator,
 } from './bedrock-emulator';
 export {
+  chatReplies,
+  type ChatScript,
+  type ChatScriptStep,
+  createInMemoryToolExecutor,
+  createInMemoryUsageRecorder,
+  createScriptedChatModel,
+  type FakeChatRequest,
+  type FakeChatStreamEvent,
+  type FakeTool,
+  type FakeToolCall,
+  type FakeToolCallResult,
+  type FakeUsageInput,
+  type FakeUsageRecord,
+  type InMemoryToolExecutor,
+  type InMemoryUsageRecorder,
+  type ScriptedChatModel,
+  type ScriptedToolUse,
+} from './chat-fakes';
+export {
   type EntryRun,
   findWorkspaceRoot,
   probeEntryHealth,
@@ -23,6 +42,20 @@ export {
   type RunningEntry,
   startEntry,
 } from './entry-process';
+export {
+  type BrokenMcpServer,
+  type BrokenMcpServerMode,
+  defaultMcpTestTools,
+  MCP_INJECTION_TEXT,
+  type McpTestServer,
+  type McpTestServerCall,
+  type McpTestServerOptions,
+  type McpTestServerRequest,
+  type McpTestTool,
+  type McpTestToolContext,
+  startBrokenMcpServer,
+  startMcpTestServer,
+} from './mcp-test-server';
 export {
   type OpenAiFake,
   openAiFakeEmbedding,
@@ -36,3 +69,11 @@ export {
 } from './openai-fake';
 export { testServiceContext } from './service-context';
 export { silentLogger } from './silent-logger';
+export {
+  authHeader,
+  createTestIdentity,
+  type TestIdentity,
+  type TestIdentityOptions,
+  type TestTokenOverrides,
+  type TestTokenSignature,
+} from './test-identity';

@@ -2,6 +2,14 @@ export { ArtifactRepository, MAX_ARTIFACT_BYTES, type NewArtifact } from './arti
 export { type ChunkInput, type ChunkMatch, ChunkRepository } from './chunks-repository';
 export { createDatabase, type Database, type PostgresOptions } from './client';
 export {
+  checkDatabaseSettings,
+  type DatabaseLocation,
+  type DatabaseSettings,
+  databaseSettingsShape,
+  type SecretReader,
+  withDatabaseUrl,
+} from './database-settings';
+export {
   type DocumentChanges,
   DocumentRepository,
   MAX_DOCUMENT_BYTES,
