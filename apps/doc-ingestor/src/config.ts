@@ -1,4 +1,5 @@
 import { checkModelSettings, modelSettingsShape } from '@lgm/bedrock';
+import { checkDatabaseSettings, databaseSettingsShape } from '@lgm/persistence';
 import { baseConfigSchema, httpConfigSchema } from '@lgm/server-kit';
 import * as z from 'zod';
 
@@ -14,16 +15,7 @@ const optional = <T extends z.ZodType>(schema: T) => z.preprocess(blankAsUnset, 
  */
 const ingestionShape = {
   ...modelSettingsShape,
-  DATABASE_URL: optional(z.string().regex(/^postgres(ql)?:\/\//, 'must be a postgres:// URL')),
-  /** On AWS instead of DATABASE_URL: the RDS secret (username, password) and where to connect. */
-  DATABASE_SECRET_ARN: optional(
-    z.string().regex(/^arn:aws[a-z-]*:secretsmanager:/, 'must be a secret ARN'),
-  ),
-  DATABASE_HOST: optional(z.string().min(1).max(255)),
-  DATABASE_PORT: z.coerce.number().int().min(1).max(65535).default(5432),
-  DATABASE_NAME: optional(z.string().min(1).max(63)),
-  /** Lambda wants 1–2 connections (RDS Proxy multiplexes); PGlite locally is one backend too. */
-  DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(20).default(1),
+  ...databaseSettingsShape,
   DOCUMENTS_BUCKET: optional(z.string().min(3).max(63)),
   /** The local S3; absent on AWS. */
   S3_ENDPOINT: optional(z.url({ protocol: /^https?$/ })),
@@ -42,16 +34,7 @@ type IngestionSettingsInput = z.output<z.ZodObject<typeof ingestionShape>>;
 
 function checkIngestion(settings: IngestionSettingsInput, ctx: z.RefinementCtx): void {
   checkModelSettings(settings, ctx);
-  if (
-    settings.DATABASE_SECRET_ARN !== undefined &&
-    (settings.DATABASE_HOST === undefined || settings.DATABASE_NAME === undefined)
-  ) {
-    ctx.addIssue({
-      code: 'custom',
-      path: [settings.DATABASE_HOST === undefined ? 'DATABASE_HOST' : 'DATABASE_NAME'],
-      message: 'is required with DATABASE_SECRET_ARN',
-    });
-  }
+  checkDatabaseSettings(settings, ctx);
   const hasDatabase =
     settings.DATABASE_URL !== undefined || settings.DATABASE_SECRET_ARN !== undefined;
   const hasBucket = settings.DOCUMENTS_BUCKET !== undefined;

@@ -1,13 +1,13 @@
 import { Metrics } from '@aws-lambda-powertools/metrics';
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { loadConfig } from '@lgm/core';
+import { withDatabaseUrl } from '@lgm/persistence';
 import { createEventLambdaHandler } from '@lgm/server-kit';
 
 import type { AppDeps } from './app';
 import { recordBatchMetrics } from './batch-metrics';
 import { bootstrap } from './bootstrap';
 import { configSchema } from './config';
-import { withDatabaseUrl } from './database-secret';
 import { createIngestor, ingestorEventSchema } from './ingestor';
 
 let deps: AppDeps | undefined;

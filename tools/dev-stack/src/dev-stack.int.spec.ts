@@ -60,8 +60,18 @@ describe('npm start (the dev stack)', () => {
     const config = (await (await fetch(`${web}/config.json`)).json()) as Record<string, unknown>;
     expect(config).toMatchObject({
       apiUrl: `http://127.0.0.1:${stack.portBase + 1}`,
-      wsUrl: `ws://127.0.0.1:${stack.portBase + 2}`,
+      wsUrl: `ws://127.0.0.1:${stack.portBase + 2}/ws`,
+      auth: { authority: `http://127.0.0.1:${stack.portBase + 13}`, clientId: 'lgm-web' },
     });
+  });
+
+  it('runs the dev OIDC issuer the web signs in with', async () => {
+    const issuer = `http://127.0.0.1:${stack.portBase + 13}`;
+    const discovery = (await (
+      await fetch(`${issuer}/.well-known/openid-configuration`)
+    ).json()) as Record<string, unknown>;
+    expect(discovery).toMatchObject({ issuer, code_challenge_methods_supported: ['S256'] });
+    expect(stack.output()).toContain(`sign-in        ${issuer}`);
   });
 
   it('lets the web origin call the services and no other origin', async () => {

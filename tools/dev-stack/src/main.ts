@@ -2,12 +2,13 @@ import { randomBytes } from 'node:crypto';
 import { resolve } from 'node:path';
 
 import { createLogger, loadConfig } from '@lgm/core';
+import { type DevOidcIssuer, startDevOidcIssuer } from '@lgm/local-stack';
 
 import { devStackConfigSchema } from './config';
 import { createEventForwarder } from './event-forwarder';
 import { LOCAL_BUCKETS, type LocalStores, startLocalStores } from './local-stores';
 import { MIGRATIONS_FOLDER, WORKSPACE_ROOT } from './paths';
-import { planStack, webRuntimeConfig } from './services';
+import { MODEL_SETTING_KEYS, planStack, webRuntimeConfig } from './services';
 import { type RunningService, startService, stopServices, waitForHealthy } from './supervisor';
 import { startWebServer } from './web-server';
 
@@ -20,9 +21,16 @@ async function main(): Promise<void> {
   const config = loadConfig(devStackConfigSchema, process.env);
   const logger = createLogger({ service: 'dev-stack', level: config.LOG_LEVEL });
   const workspaceRoot = WORKSPACE_ROOT;
-  const plan = planStack(config);
+  const modelSettings = Object.fromEntries(
+    MODEL_SETTING_KEYS.flatMap((key) => {
+      const value = process.env[key];
+      return value === undefined || value === '' ? [] : [[key, value]];
+    }),
+  );
+  const plan = planStack(config, modelSettings);
   const running: RunningService[] = [];
   let stores: LocalStores | undefined;
+  let issuer: DevOidcIssuer | undefined;
   let web: Awaited<ReturnType<typeof startWebServer>> | undefined;
   let shuttingDown = false;
 
@@ -32,6 +40,7 @@ async function main(): Promise<void> {
     process.stdout.write('\nStopping LGM...\n');
     await web?.close();
     await stopServices(running);
+    await issuer?.close();
     await stores?.stop();
     process.stdout.write('LGM stopped.\n');
     process.exit(exitCode);
@@ -59,6 +68,20 @@ async function main(): Promise<void> {
         logger.debug({ event: record.eventName, key: record.s3.object.key }, 's3 object event');
         if (record.s3.bucket.name === LOCAL_BUCKETS.documents) forwarder?.send(record);
       },
+    });
+    // Cognito's stand-in: the web signs in here (code + PKCE); the services verify its tokens.
+    issuer = await startDevOidcIssuer({
+      host: config.LGM_HOST,
+      port: plan.auth.port,
+      issuerUrl: plan.auth.issuer,
+      clients: [
+        {
+          clientId: plan.auth.clientId,
+          redirectUris: plan.auth.redirectUris,
+          postLogoutRedirectUris: plan.auth.postLogoutRedirectUris,
+        },
+      ],
+      stateDir: resolve(workspaceRoot, config.LGM_DATA_DIR, 'oidc'),
     });
     const serviceEnv = stores.serviceEnv;
     for (const service of plan.services) {
@@ -105,6 +128,7 @@ async function main(): Promise<void> {
     ...plan.services.map(
       (service) => `  ${service.name.padEnd(14)} ${service.url}  (health: ${service.url}/health)`,
     ),
+    `  ${'sign-in'.padEnd(14)} ${plan.auth.issuer}  (dev OIDC issuer: any user name signs in)`,
     ...(stores?.lines ?? []),
     'Press Ctrl-C to stop.',
     '',
