@@ -1,10 +1,12 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
+import { MODEL_CATALOG } from '@lgm/bedrock';
 import { type CfnElement, Stack, Validations } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { Bucket } from 'aws-cdk-lib/aws-s3';
+import type { IConstruct } from 'constructs';
 
 import { addComplianceChecks, buildApp, createApp, type LgmApp } from './app';
 import { parseStageConfig } from './stage-config';
@@ -30,6 +32,42 @@ function ingestionAcknowledgements({ ingestion, data }: LgmApp): string[] {
   ];
 }
 
+// What the chat stacks acknowledge, once per construct that carries the acknowledgement: the
+// functions' unavoidable wildcards (tracing, VPC interfaces, their log streams, per-user object
+// keys, inference-profile destinations, WebSocket connection ids), the account's API Gateway
+// logging role, the public REST methods, the WebSocket routes after $connect, and optional MFA.
+function chatAcknowledgements(
+  { chat, data }: LgmApp,
+  options: { readonly partition: string; readonly regionAccount: string; readonly waf: boolean },
+): string[] {
+  const id = (construct: IConstruct) =>
+    chat.getLogicalId(construct.node.defaultChild as CfnElement);
+  const functions = [chat.chatApi, chat.socketHandler, chat.authorizer, chat.worker];
+  const bucket = (exportName: string, prefix: string) =>
+    `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:s3:::${exportName}/${prefix}*]`;
+  const models = MODEL_CATALOG.filter((model) => model.kind === 'chat').map(
+    (model) =>
+      `AwsSolutions-IAM5[Resource::arn:${options.partition}:bedrock:*::foundation-model/${model.bedrockModelId.replace(/^us\./, '')}]`,
+  );
+  const connections = `AwsSolutions-IAM5[Resource::arn:${options.partition}:execute-api:${options.regionAccount}:<${id(chat.socketApi.api)}>/v1/*/@connections/*]`;
+  return [
+    ...functions.map(() => 'AwsSolutions-IAM5[Resource::*]'),
+    ...functions.map((fn) => `AwsSolutions-IAM5[Resource::<${id(fn.logGroup)}.Arn>:log-stream:*]`),
+    bucket(data.documentsBucketNameExport, 'documents/'),
+    bucket(data.artifactsBucketNameExport, 'artifacts/'),
+    bucket(data.artifactsBucketNameExport, 'artifacts/'),
+    ...models,
+    ...models,
+    connections,
+    connections,
+    'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs]',
+    ...Array<string>(3 + 6).fill('AwsSolutions-APIG4'),
+    ...Array<string>(3).fill('AwsSolutions-COG4'),
+    ...(options.waf ? [] : ['AwsSolutions-APIG3']),
+    'AwsSolutions-COG2',
+  ];
+}
+
 function expectReasonsInWords(report: ValidationSummary): void {
   for (const finding of report.acknowledged) {
     expect(finding.reason.split(/\s+/).length).toBeGreaterThan(10);
@@ -51,7 +89,15 @@ describe('the dev app', () => {
 
   it('acknowledges only the known findings, and says why in words', () => {
     expect(report.acknowledged.map((finding) => finding.rule).sort()).toEqual(
-      [...ingestionAcknowledgements(lgm), 'AwsSolutions-RDS10'].sort(),
+      [
+        ...ingestionAcknowledgements(lgm),
+        ...chatAcknowledgements(lgm, {
+          partition: '<AWS::Partition>',
+          regionAccount: '<AWS::Region>:<AWS::AccountId>',
+          waf: false,
+        }),
+        'AwsSolutions-RDS10',
+      ].sort(),
     );
     // Deletion protection is waived only for the disposable stage's database.
     expect(
@@ -66,9 +112,38 @@ describe('the dev app', () => {
       'Lgm-dev-Data',
       'Lgm-dev-Database',
       'Lgm-dev-Ingestion',
+      'Lgm-dev-Identity',
+      'Lgm-dev-Chat',
     ]);
     expect(lgm.network.environment).toBe('aws://unknown-account/unknown-region');
     expect(lgm.data.terminationProtection).toBe(false);
+  });
+
+  it('bundles each chat Lambda entry as one ES module with the require banner and a source map', () => {
+    const template = Template.fromStack(lgm.chat);
+    for (const fn of [
+      lgm.chat.chatApi,
+      lgm.chat.socketHandler,
+      lgm.chat.authorizer,
+      lgm.chat.worker,
+    ]) {
+      const logicalId = lgm.chat.getLogicalId(fn.function.node.defaultChild as CfnElement);
+      const resource = template.findResources('AWS::Lambda::Function')[logicalId] as {
+        Properties: { Code: { S3Key: string } };
+      };
+      const key = resource.Properties.Code.S3Key;
+      const directory = join(lgm.app.outdir, `asset.${key.replace(/\.zip$/, '')}`);
+      const bundle = readFileSync(join(directory, 'index.mjs'), 'utf8');
+      expect(bundle.startsWith('import { createRequire as __lgmCreateRequire }')).toBe(true);
+      expect(bundle).toContain('sourceMappingURL=index.mjs.map');
+      // The SDK comes with the runtime: imported, never bundled.
+      const { sources } = JSON.parse(readFileSync(join(directory, 'index.mjs.map'), 'utf8')) as {
+        sources: string[];
+      };
+      expect(sources.filter((source) => /node_modules\/(@aws-sdk|@smithy)\//.test(source))).toEqual(
+        [],
+      );
+    }
   });
 
   it('tags every resource with project and stage, and reports no version metadata', () => {
@@ -106,9 +181,17 @@ describe('the prod app with NAT, a customer managed key and a concrete environme
     expect(report.findings).toEqual([]);
   });
 
-  it('acknowledges only the configured zones and the ingestion wildcards, and says why', () => {
+  it('acknowledges only the configured zones and the known wildcards, and says why', () => {
     expect(new Set(report.acknowledged.map((finding) => finding.rule))).toEqual(
-      new Set(['W3010', ...ingestionAcknowledgements(lgm)]),
+      new Set([
+        'W3010',
+        ...ingestionAcknowledgements(lgm),
+        ...chatAcknowledgements(lgm, {
+          partition: 'aws',
+          regionAccount: 'eu-west-1:123456789012',
+          waf: true,
+        }),
+      ]),
     );
     expectReasonsInWords(report);
   });
@@ -118,6 +201,8 @@ describe('the prod app with NAT, a customer managed key and a concrete environme
     expect(lgm.data.terminationProtection).toBe(true);
     expect(lgm.database.terminationProtection).toBe(true);
     expect(lgm.ingestion.terminationProtection).toBe(true);
+    expect(lgm.identity.terminationProtection).toBe(true);
+    expect(lgm.chat.terminationProtection).toBe(true);
     expect(lgm.network.environment).toBe('aws://123456789012/eu-west-1');
   });
 });

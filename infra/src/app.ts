@@ -2,8 +2,10 @@ import { App, type AppProps, type Environment, Tags, Validations } from 'aws-cdk
 import { AwsSolutionsChecks } from 'cdk-nag';
 
 import { FEATURE_FLAGS } from './feature-flags';
+import { type ChatEntries, ChatStack } from './stacks/chat-stack';
 import { DataStack } from './stacks/data-stack';
 import { DATABASE_NAME, DatabaseStack } from './stacks/database-stack';
+import { IdentityStack } from './stacks/identity-stack';
 import { IngestionStack } from './stacks/ingestion-stack';
 import { NetworkStack } from './stacks/network-stack';
 import type { StageConfig } from './stage-config';
@@ -15,6 +17,14 @@ export interface LgmApp {
   readonly data: DataStack;
   readonly database: DatabaseStack;
   readonly ingestion: IngestionStack;
+  readonly identity: IdentityStack;
+  readonly chat: ChatStack;
+}
+
+/** Choices of {@link buildApp} that are not stage parameters. */
+export interface BuildOptions {
+  /** Other Lambda entries of the chat services (tests); the apps' own by default. */
+  readonly chatEntries?: Partial<ChatEntries>;
 }
 
 /**
@@ -37,7 +47,11 @@ export function createApp(props: AppProps = {}): App {
  * const { app } = buildApp(parseStageConfig({ stage: 'dev' }));
  * app.synth();
  */
-export function buildApp(config: StageConfig, app: App = createApp()): LgmApp {
+export function buildApp(
+  config: StageConfig,
+  app: App = createApp(),
+  options: BuildOptions = {},
+): LgmApp {
   // Without both, stacks stay environment-agnostic and deploy to the CLI's account and region.
   const env: Environment | undefined =
     config.account !== undefined && config.region !== undefined
@@ -75,11 +89,35 @@ export function buildApp(config: StageConfig, app: App = createApp()): LgmApp {
   // CloudFormation does not order by itself.
   ingestion.addStackDependency(data);
 
+  const identity = new IdentityStack(app, `${prefix}-Identity`, {
+    ...common,
+    description: `LGM ${config.stage}: Cognito user pool, web app client and hosted sign-in`,
+  });
+  const chat = new ChatStack(app, `${prefix}-Chat`, {
+    ...common,
+    description: `LGM ${config.stage}: chat REST and WebSocket APIs, turn queue and workers`,
+    vpc: network.vpc,
+    applicationSubnets: network.applicationSubnets,
+    tables: data.tables,
+    documentsBucketNameExport: data.documentsBucketNameExport,
+    artifactsBucketNameExport: data.artifactsBucketNameExport,
+    dataKey: data.encryptionKey,
+    database: database.database,
+    databaseName: DATABASE_NAME,
+    userPool: identity.userPool,
+    webClient: identity.webClient,
+    issuerUrl: identity.issuerUrl,
+    entries: options.chatEntries,
+  });
+  // Stated, not left to references: the bucket names come by export name, which CloudFormation
+  // does not order by itself, and the order must hold even if a reference moves.
+  for (const stack of [network, data, database, identity]) chat.addStackDependency(stack);
+
   Tags.of(app).add('project', 'lgm');
   Tags.of(app).add('stage', config.stage);
   addComplianceChecks(app);
 
-  return { app, network, data, database, ingestion };
+  return { app, network, data, database, ingestion, identity, chat };
 }
 
 /**

@@ -1,3 +1,5 @@
+import { MODEL_CATALOG } from '@lgm/bedrock';
+
 import { parseStageConfig, readStageConfig, StageConfigError } from './stage-config';
 
 function issuesOf(input: Parameters<typeof parseStageConfig>[0]): Record<string, string> {
@@ -10,14 +12,17 @@ function issuesOf(input: Parameters<typeof parseStageConfig>[0]): Record<string,
   throw new Error('expected a StageConfigError');
 }
 
+const NAT_REQUIRED =
+  'must be at least 1: the chat services reach the user pool keys, the WebSocket management API and MCP servers over the internet';
+
 describe('parseStageConfig', () => {
-  it('gives a dev stage no NAT gateway, disposable data and the local web origin', () => {
+  it('gives a dev stage one NAT gateway, disposable data and the local web origin', () => {
     const config = parseStageConfig({ stage: 'dev' });
 
     expect(config).toMatchObject({
       stage: 'dev',
       isProduction: false,
-      natGateways: 0,
+      natGateways: 1,
       vpcCidr: '10.40.0.0/16',
       removalPolicy: 'destroy',
       deletionProtection: false,
@@ -100,7 +105,7 @@ describe('parseStageConfig', () => {
         'noncurrentVersionExpirationDays',
       ].sort(),
     );
-    expect(issues['natGateways']).toMatch(/between 0 and 2.*\(got "3"\)/);
+    expect(issues['natGateways']).toMatch(/between 1 and 2.*\(got "3"\)/);
     expect(issues['stage']).toContain('(got "Prod!")');
   });
 
@@ -143,7 +148,7 @@ describe('parseStageConfig', () => {
     expect(() => parseStageConfig({ natGateways: '-1' })).toThrow(
       new StageConfigError([
         { key: 'stage', message: 'is required: pass -c stage=<name>, e.g. -c stage=dev' },
-        { key: 'natGateways', message: 'Too small: expected number to be >=0 (got "-1")' },
+        { key: 'natGateways', message: `${NAT_REQUIRED} (got "-1")` },
       ]),
     );
     try {
@@ -152,9 +157,134 @@ describe('parseStageConfig', () => {
       expect((error as Error).message).toBe(
         'Invalid stage configuration (CDK context):\n' +
           '  - stage: is required: pass -c stage=<name>, e.g. -c stage=dev\n' +
-          '  - natGateways: Too small: expected number to be >=0 (got "-1")',
+          `  - natGateways: ${NAT_REQUIRED} (got "-1")`,
       );
     }
+  });
+});
+
+describe('parseStageConfig: identity and chat', () => {
+  const chatModels = MODEL_CATALOG.filter((model) => model.kind === 'chat').map(
+    (model) => model.id,
+  );
+
+  it('derives the sign-in settings from the stage and its web origins', () => {
+    const config = parseStageConfig({
+      stage: 'dev',
+      webOrigins: 'http://localhost:5173,https://app.example.com',
+    });
+
+    expect(config).toMatchObject({
+      cognitoDomainPrefix: 'lgm-dev',
+      selfSignUp: true,
+      cognitoFeaturePlan: 'plus',
+      authCallbackUrls: [
+        'http://localhost:5173/auth/callback',
+        'https://app.example.com/auth/callback',
+      ],
+      authLogoutUrls: ['http://localhost:5173/', 'https://app.example.com/'],
+    });
+  });
+
+  it('lets chat use every catalog chat model, Claude Haiku 4.5 by default, with moderate limits', () => {
+    const config = parseStageConfig({ stage: 'dev' });
+
+    expect(config.chatModelIds[0]).toBe('claude-haiku-4-5');
+    expect([...config.chatModelIds].sort()).toEqual([...chatModels].sort());
+    expect(config).toMatchObject({
+      defaultModelId: 'claude-haiku-4-5',
+      apiThrottleRate: 50,
+      apiThrottleBurst: 100,
+      socketThrottleRate: 100,
+      socketThrottleBurst: 200,
+      maxConcurrentTurns: 20,
+      wafEnabled: false,
+    });
+    expect(
+      parseStageConfig({ stage: 'prod', webOrigins: 'https://a.example.com' }).wafEnabled,
+    ).toBe(true);
+  });
+
+  it('reads flags, lists and numbers from CLI strings', () => {
+    const config = parseStageConfig({
+      stage: 'test',
+      selfSignUp: 'false',
+      wafEnabled: 'true',
+      cognitoFeaturePlan: 'essentials',
+      chatModelIds: 'nova-lite, nova-pro',
+      apiThrottleRate: '12.5',
+      socketThrottleBurst: '30',
+      maxConcurrentTurns: '4',
+    });
+
+    expect(config).toMatchObject({
+      selfSignUp: false,
+      wafEnabled: true,
+      cognitoFeaturePlan: 'essentials',
+      chatModelIds: ['nova-lite', 'nova-pro'],
+      defaultModelId: 'nova-lite',
+      apiThrottleRate: 12.5,
+      socketThrottleBurst: 30,
+      maxConcurrentTurns: 4,
+    });
+  });
+
+  it('reports every bad identity and chat value under its key', () => {
+    const issues = issuesOf({
+      stage: 'dev',
+      natGateways: '0',
+      cognitoDomainPrefix: 'my-aws-chat',
+      selfSignUp: 'maybe',
+      cognitoFeaturePlan: 'gold',
+      authCallbackUrls: 'http://app.example.com/callback',
+      authLogoutUrls: 'not a url',
+      chatModelIds: 'gpt-4',
+      defaultModelId: 'claude-9',
+      apiThrottleRate: '0',
+      apiThrottleBurst: '1.5',
+      socketThrottleRate: '20000',
+      maxConcurrentTurns: '1',
+      wafEnabled: 'yes',
+    });
+
+    expect(issues).toEqual({
+      natGateways: `${NAT_REQUIRED} (got "0")`,
+      cognitoDomainPrefix: expect.stringContaining("must not contain 'aws'"),
+      selfSignUp: expect.stringContaining('true or false'),
+      cognitoFeaturePlan: expect.any(String),
+      'authCallbackUrls.0': expect.stringContaining('http:// only for localhost'),
+      'authLogoutUrls.0': expect.stringContaining('https://'),
+      'chatModelIds.0': expect.stringContaining('chat model of the catalog: claude-sonnet-4-5'),
+      defaultModelId: expect.stringContaining('chat model of the catalog'),
+      apiThrottleRate: expect.any(String),
+      apiThrottleBurst: expect.any(String),
+      socketThrottleRate: expect.any(String),
+      maxConcurrentTurns: expect.any(String),
+      wafEnabled: expect.stringContaining('true or false'),
+    });
+    expect(issuesOf({ stage: 'dev', cognitoDomainPrefix: '-lgm' })).toEqual({
+      cognitoDomainPrefix: expect.stringContaining('lowercase letters, digits or hyphens'),
+    });
+  });
+
+  it('keeps the default model among the invokable ones, and prod redirects on https', () => {
+    expect(
+      issuesOf({ stage: 'dev', chatModelIds: 'nova-lite,nova-pro', defaultModelId: 'nova-micro' }),
+    ).toEqual({
+      defaultModelId:
+        'must be one of chatModelIds (the functions may invoke only those) (got "nova-micro")',
+    });
+    expect(
+      issuesOf({
+        stage: 'prod',
+        webOrigins: 'https://app.example.com',
+        authCallbackUrls: 'https://app.example.com/cb,http://localhost:5173/cb',
+        authLogoutUrls: 'http://localhost:5173/',
+      }),
+    ).toEqual({
+      authCallbackUrls: expect.stringContaining("https:// URLs for stage 'prod'"),
+      authLogoutUrls: expect.stringContaining("https:// URLs for stage 'prod'"),
+    });
   });
 });
 

@@ -1,3 +1,4 @@
+import { MODEL_CATALOG } from '@lgm/bedrock';
 import * as z from 'zod';
 
 // CloudWatch Logs accepts only these retention periods (AWS::Logs::LogGroup RetentionInDays).
@@ -26,6 +27,44 @@ const list = <T extends z.ZodType>(item: T) =>
   );
 
 const days = (minimum: number) => z.coerce.number().int().min(minimum).max(3650);
+
+// `-c selfSignUp=false` arrives as the string 'false', which z.coerce.boolean() would read as true.
+const flag = z.preprocess(
+  (value) => (value === 'true' ? true : value === 'false' ? false : value),
+  z.boolean({ error: 'must be true or false' }),
+);
+
+/** Requests (or socket messages) per second; API Gateway's account default is 10,000. */
+const ratePerSecond = z.coerce.number().positive().max(10_000);
+const burst = z.coerce.number().int().min(1).max(5_000);
+
+// Cognito accepts http only for localhost; everything else must be https.
+const redirectUrl = z.string().refine(
+  (value) => {
+    try {
+      const url = new URL(value);
+      return (
+        url.protocol === 'https:' ||
+        (url.protocol === 'http:' && ['localhost', '127.0.0.1'].includes(url.hostname))
+      );
+    } catch {
+      return false;
+    }
+  },
+  { message: 'must be an https:// URL (http:// only for localhost)' },
+);
+
+/** The chat models of the catalog (`@lgm/bedrock`): what chat-api offers and the worker runs. */
+const CHAT_MODEL_IDS = MODEL_CATALOG.filter((entry) => entry.kind === 'chat').map(
+  (entry) => entry.id,
+) as [string, ...string[]];
+
+/** The default model of new sessions unless the stage names another: fast and inexpensive. */
+const PREFERRED_DEFAULT_MODEL = 'claude-haiku-4-5';
+
+const chatModelId = z.enum(CHAT_MODEL_IDS, {
+  error: `must be a chat model of the catalog: ${CHAT_MODEL_IDS.join(', ')}`,
+});
 
 const origin = z.string().refine(
   (value) => {
@@ -64,12 +103,20 @@ const stageConfigShape = {
       message: `must name exactly ${AZ_COUNT} different zones`,
     })
     .optional(),
+  /**
+   * At least one: the chat services need the internet (the user pool's signing keys, the
+   * WebSocket management API the turn worker streams through, users' MCP servers), and no VPC
+   * endpoint serves those. One gateway costs about 33 USD a month plus data; two survive a zone.
+   */
   natGateways: z.coerce
     .number()
     .int()
-    .min(0)
-    .max(AZ_COUNT, `must be between 0 and ${AZ_COUNT} (one per Availability Zone at most)`)
-    .default(0),
+    .min(
+      1,
+      'must be at least 1: the chat services reach the user pool keys, the WebSocket management API and MCP servers over the internet',
+    )
+    .max(AZ_COUNT, `must be between 1 and ${AZ_COUNT} (one per Availability Zone at most)`)
+    .default(1),
   vpcCidr: z
     .string()
     .regex(
@@ -103,6 +150,61 @@ const stageConfigShape = {
   // Artifacts move to Standard-IA (whose minimum storage duration is 30 days) and later expire.
   artifactsInfrequentAccessAfterDays: days(30).default(30),
   artifactsExpireAfterDays: days(31).default(365),
+
+  // Identity (Cognito) and the chat services (issue 6).
+  /**
+   * Hosted sign-in domain: `<prefix>.auth.<region>.amazoncognito.com`, unique per region across
+   * all AWS accounts; `lgm-<stage>` by default, so set your own.
+   */
+  cognitoDomainPrefix: z
+    .string()
+    .regex(
+      /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/,
+      'must be 1-63 lowercase letters, digits or hyphens, not starting or ending with a hyphen',
+    )
+    .refine((value) => !/aws|amazon|cognito/.test(value), {
+      message: "must not contain 'aws', 'amazon' or 'cognito' (Cognito reserves them)",
+    })
+    .optional(),
+  /** Whether anyone may create an account; otherwise administrators invite users. */
+  selfSignUp: flag.default(true),
+  /**
+   * Cognito's Plus plan brings threat protection (compromised credentials, adaptive
+   * authentication) at about 0.02 USD per monthly active user with no free tier; Essentials has
+   * none of it and its first 10,000 monthly active users are free.
+   */
+  cognitoFeaturePlan: z.enum(['plus', 'essentials']).default('plus'),
+  /** Where the hosted sign-in may send the browser back; each web origin + `/auth/callback` by default. */
+  authCallbackUrls: list(redirectUrl).optional(),
+  /** Where sign-out may send the browser; each web origin + `/` by default. */
+  authLogoutUrls: list(redirectUrl).optional(),
+  /**
+   * The chat models sessions may use (ids of the `@lgm/bedrock` catalog, e.g. claude-haiku-4-5):
+   * the functions may invoke these models' Bedrock ids and nothing else. Every catalog chat model
+   * by default. The catalog invokes US inference profiles (`us.…`), which only US regions can
+   * use: a stage elsewhere needs catalog entries for its geography.
+   */
+  chatModelIds: list(chatModelId)
+    .refine((ids) => ids.length > 0, { message: 'must name at least one model' })
+    .default([
+      PREFERRED_DEFAULT_MODEL,
+      ...CHAT_MODEL_IDS.filter((id) => id !== PREFERRED_DEFAULT_MODEL),
+    ]),
+  /** The model of sessions created without one (DEFAULT_MODEL_ID); the first of chatModelIds by default. */
+  defaultModelId: chatModelId.optional(),
+  /** Steady request rate of the REST API's stage, for all clients together. */
+  apiThrottleRate: ratePerSecond.default(50),
+  apiThrottleBurst: burst.default(100),
+  /** Steady message rate of the WebSocket API's stage, for all clients together. */
+  socketThrottleRate: ratePerSecond.default(100),
+  socketThrottleBurst: burst.default(200),
+  /** Turns the worker runs at once (the turn queue's event source concurrency, 2-1000). */
+  maxConcurrentTurns: z.coerce.number().int().min(2).max(1000).default(20),
+  /**
+   * AWS WAF in front of the REST API (about 10 USD a month plus 0.60 USD per million requests);
+   * on in prod by default. WebSocket APIs cannot have a web ACL.
+   */
+  wafEnabled: flag.optional(),
 };
 
 /** CDK context keys read by {@link readStageConfig}, each a field of {@link StageConfig}. */
@@ -174,6 +276,29 @@ const stageConfigSchema = z
         });
       }
       if (
+        valid('chatModelIds') &&
+        valid('defaultModelId') &&
+        config.defaultModelId !== undefined &&
+        !config.chatModelIds.includes(config.defaultModelId)
+      ) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['defaultModelId'],
+          message: 'must be one of chatModelIds (the functions may invoke only those)',
+        });
+      }
+      for (const key of ['authCallbackUrls', 'authLogoutUrls'] as const) {
+        if (production && valid(key)) {
+          if (config[key]?.some((value) => !value.startsWith('https://'))) {
+            ctx.addIssue({
+              code: 'custom',
+              path: [key],
+              message: `must all be https:// URLs for stage '${PRODUCTION_STAGE}'`,
+            });
+          }
+        }
+      }
+      if (
         valid('artifactsExpireAfterDays') &&
         valid('artifactsInfrequentAccessAfterDays') &&
         config.artifactsExpireAfterDays <= config.artifactsInfrequentAccessAfterDays
@@ -197,6 +322,12 @@ const stageConfigSchema = z
       deletionProtection: isProduction,
       flowLogRetentionDays: config.flowLogRetentionDays ?? (isProduction ? 365 : 30),
       logRetentionDays: config.logRetentionDays ?? (isProduction ? 365 : 30),
+      cognitoDomainPrefix: config.cognitoDomainPrefix ?? `lgm-${config.stage}`,
+      authCallbackUrls:
+        config.authCallbackUrls ?? config.webOrigins.map((origin) => `${origin}/auth/callback`),
+      authLogoutUrls: config.authLogoutUrls ?? config.webOrigins.map((origin) => `${origin}/`),
+      defaultModelId: config.defaultModelId ?? (config.chatModelIds[0] as string),
+      wafEnabled: config.wafEnabled ?? isProduction,
     } as const;
   });
 

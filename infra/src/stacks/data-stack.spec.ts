@@ -197,6 +197,21 @@ describe('DataStack (dev defaults)', () => {
   it('creates no KMS key when the AWS managed keys are chosen', () => {
     template.resourceCountIs('AWS::KMS::Key', 0);
   });
+
+  it('exports the names of the data buckets for the stacks that scope IAM to their prefixes', () => {
+    for (const [output, prefix, exportName] of [
+      ['DocumentsBucketName', 'documents/', data.documentsBucketNameExport],
+      ['ArtifactsBucketName', 'artifacts/', data.artifactsBucketNameExport],
+    ] as const) {
+      const bucketId = Object.keys(
+        template.findResources('AWS::S3::Bucket', {
+          Properties: { LoggingConfiguration: { LogFilePrefix: prefix } },
+        }),
+      )[0];
+      template.hasOutput(output, { Value: { Ref: bucketId }, Export: { Name: exportName } });
+    }
+    expect(data.artifactsBucketNameExport).toBe('Lgm-dev-Data-ArtifactsBucketName');
+  });
 });
 
 describe('DataStack (prod, customer managed key)', () => {

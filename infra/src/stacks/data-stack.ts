@@ -30,8 +30,10 @@ export class DataStack extends Stack {
    * reads `arn:…:s3:::<export>/documents/*` in every environment.
    */
   readonly documentsBucketNameExport: string;
-  /** Files produced by code runs and tools. */
+  /** Files produced by code runs and tools, under `artifacts/<userId>/<artifactId>/`. */
   readonly artifactsBucket: IBucket;
+  /** CloudFormation export holding the artifacts bucket's name (see documentsBucketNameExport). */
+  readonly artifactsBucketNameExport: string;
   readonly accessLogsBucket: IBucket;
   /** The customer managed key of tables and buckets, when the stage asks for one. */
   readonly encryptionKey: Key | undefined;
@@ -117,6 +119,12 @@ export class DataStack extends Stack {
       exportName: this.documentsBucketNameExport,
     });
     this.artifactsBucket = artifacts;
+    this.artifactsBucketNameExport = `${this.stackName}-ArtifactsBucketName`;
+    new CfnOutput(this, 'ArtifactsBucketName', {
+      description: 'Name of the artifacts bucket',
+      value: artifacts.bucketName,
+      exportName: this.artifactsBucketNameExport,
+    });
     this.accessLogsBucket = accessLogs;
   }
 }

@@ -2,6 +2,7 @@ import { Match, Template } from 'aws-cdk-lib/assertions';
 
 import { buildApp, createApp } from '../app';
 import { parseStageConfig, type StageConfigInput } from '../stage-config';
+import { NetworkStack } from './network-stack';
 
 type Resources = Record<string, { Properties: Record<string, unknown> }>;
 
@@ -61,15 +62,17 @@ describe('NetworkStack (dev defaults)', () => {
     expect([...zones].every((zone) => zone.includes('Fn::GetAZs'))).toBe(true);
   });
 
-  it('has no NAT gateway, and only the public subnets route to the internet', () => {
-    template.resourceCountIs('AWS::EC2::NatGateway', 0);
-    const defaultRoutes = template.findResources('AWS::EC2::Route', {
-      Properties: { DestinationCidrBlock: '0.0.0.0/0' },
-    }) as Resources;
-    expect(Object.values(defaultRoutes)).toHaveLength(2);
-    for (const route of Object.values(defaultRoutes)) {
-      expect(route.Properties).toHaveProperty('GatewayId');
-    }
+  it('has one NAT gateway for the application subnets, and none for the data subnets', () => {
+    template.resourceCountIs('AWS::EC2::NatGateway', 1);
+    const defaultRoutes = Object.values(
+      template.findResources('AWS::EC2::Route', {
+        Properties: { DestinationCidrBlock: '0.0.0.0/0' },
+      }) as Resources,
+    );
+    // Two public subnets to the internet gateway, two application subnets to the NAT gateway.
+    expect(defaultRoutes.filter((route) => 'GatewayId' in route.Properties)).toHaveLength(2);
+    expect(defaultRoutes.filter((route) => 'NatGatewayId' in route.Properties)).toHaveLength(2);
+    expect(defaultRoutes).toHaveLength(4);
     template.hasResourceProperties('AWS::EC2::Subnet', {
       Tags: Match.arrayWith([{ Key: 'aws-cdk:subnet-type', Value: 'Isolated' }]),
     });
@@ -141,6 +144,31 @@ describe('NetworkStack (dev defaults)', () => {
       // aws-cdk-lib's placeholder rule for "no outbound traffic at all".
       SecurityGroupEgress: [Match.objectLike({ CidrIp: '255.255.255.255/32' })],
     });
+  });
+});
+
+describe('NetworkStack without NAT (the stage config asks for at least one)', () => {
+  it('keeps the application subnets isolated: only the public subnets route to the internet', () => {
+    const app = fastApp();
+    const network = new NetworkStack(app, 'Isolated', {
+      config: { ...parseStageConfig({ stage: 'dev' }), natGateways: 0 },
+    });
+    const template = Template.fromStack(network);
+
+    template.resourceCountIs('AWS::EC2::NatGateway', 0);
+    const defaultRoutes = template.findResources('AWS::EC2::Route', {
+      Properties: { DestinationCidrBlock: '0.0.0.0/0' },
+    }) as Resources;
+    expect(Object.values(defaultRoutes)).toHaveLength(2);
+    for (const route of Object.values(defaultRoutes)) {
+      expect(route.Properties).toHaveProperty('GatewayId');
+    }
+    expect(subnetIdsOfTier(template, 'application')).toHaveLength(2);
+    template.resourcePropertiesCountIs(
+      'AWS::EC2::Subnet',
+      { Tags: Match.arrayWith([{ Key: 'aws-cdk:subnet-type', Value: 'Isolated' }]) },
+      4,
+    );
   });
 });
 
