@@ -1,19 +1,13 @@
 import { healthResponseSchema } from '@lgm/contracts';
-import { apiGatewayWebSocketEvent, testServiceContext } from '@lgm/testing';
+import { testServiceContext } from '@lgm/testing';
 
 import { buildApp } from './app';
-import { handler } from './lambda';
 
-describe('ws-gateway', () => {
+describe('ws-gateway app without a socket gateway', () => {
   const app = buildApp(testServiceContext('ws-gateway'));
   afterAll(() => app.close());
 
-  beforeAll(() => {
-    // The Lambda entry reads its environment on first use, as it does on AWS.
-    process.env['LOG_LEVEL'] = 'warn';
-  });
-
-  it('answers the health check through the local server', async () => {
+  it('answers the health check', async () => {
     const response = await app.inject({ method: 'GET', url: '/health' });
     expect(response.statusCode).toBe(200);
     expect(healthResponseSchema.parse(response.json())).toMatchObject({
@@ -22,30 +16,15 @@ describe('ws-gateway', () => {
     });
   });
 
-  it('answers ping with its health through the WebSocket Lambda entry', async () => {
-    const result = await handler(
-      apiGatewayWebSocketEvent({ routeKey: 'ping', body: { action: 'ping' } }),
-    );
-    expect(typeof result).toBe('object');
-    const { statusCode, body } = result as { statusCode: number; body: string };
-    expect(statusCode).toBe(200);
-    const pong = JSON.parse(body) as { type: string; health: unknown };
-    expect(pong.type).toBe('pong');
-    expect(healthResponseSchema.parse(pong.health)).toMatchObject({
-      service: 'ws-gateway',
-      status: 'ok',
-    });
+  it('answers a plain GET /ws with 426 UPGRADE_REQUIRED', async () => {
+    const response = await app.inject({ method: 'GET', url: '/ws' });
+    expect(response.statusCode).toBe(426);
+    expect(response.json()).toMatchObject({ error: { code: 'UPGRADE_REQUIRED' } });
   });
 
-  it.each(['$connect', 'sendMessage', '$default'])(
-    'refuses the not-yet-available route %s with UNKNOWN_ROUTE',
-    async (routeKey) => {
-      const result = (await handler(apiGatewayWebSocketEvent({ routeKey }))) as {
-        statusCode: number;
-        body: string;
-      };
-      expect(result.statusCode).toBe(400);
-      expect(JSON.parse(result.body)).toMatchObject({ error: { code: 'UNKNOWN_ROUTE' } });
-    },
-  );
+  it('refuses a WebSocket upgrade with 503 when the chat stores are not configured', async () => {
+    await app.ready();
+    const refused = await app.injectWS('/ws').catch((error: unknown) => error);
+    expect(String(refused)).toMatch(/503/);
+  });
 });
