@@ -1,11 +1,16 @@
 /**
- * The slice of `fetch` the app uses. Components take it as a prop so tests (and a future
- * authenticated client) pass their own; `window.fetch` satisfies it.
+ * The slice of `fetch` the app uses. Components and clients take it as a parameter so tests pass
+ * their own; `window.fetch` satisfies it.
  */
-export type FetchLike = (
-  url: string,
-  init?: { signal?: AbortSignal; headers?: Record<string, string>; cache?: RequestCache },
-) => Promise<FetchLikeResponse>;
+export type FetchLike = (url: string, init?: FetchLikeInit) => Promise<FetchLikeResponse>;
+
+export interface FetchLikeInit {
+  method?: string;
+  body?: string;
+  signal?: AbortSignal;
+  headers?: Record<string, string>;
+  cache?: RequestCache;
+}
 
 export interface FetchLikeResponse {
   readonly ok: boolean;
@@ -22,7 +27,7 @@ export async function readJsonBody(response: FetchLikeResponse): Promise<unknown
   }
 }
 
-/** A short, human-readable reason for a failed request. */
+/** A short, human-readable reason for a failed request (English; logged, not shown). */
 export function describeFetchError(error: unknown): string {
   // fetch rejects with a TypeError ("Failed to fetch") for refused connections and CORS refusals.
   if (error instanceof TypeError) return 'no connection (network error or CORS refusal)';

@@ -1,6 +1,5 @@
 import { fireEvent, render, screen, within } from '@testing-library/react';
 
-import { App } from './app';
 import { PlatformStatus } from './platform-status';
 import { deferred, fakeFetch, type FakeRoute, healthBody } from './test-support/fake-fetch';
 
@@ -26,21 +25,7 @@ async function findSummary(text: RegExp): Promise<HTMLElement> {
   return summary;
 }
 
-describe('App', () => {
-  it('shows the LGM shell', () => {
-    // Arrange
-    const fetchFn = fakeFetch({ [CONFIG_URL]: { hang: true } });
-
-    // Act
-    render(<App fetchFn={fetchFn} />);
-
-    // Assert
-    expect(screen.getByRole('banner').textContent).toContain('LGM');
-    expect(screen.getByRole('heading', { level: 1 }).textContent).toMatch(/your own documents/);
-    expect(screen.getByRole('main')).toBeTruthy();
-    expect(screen.getByRole('region', { name: 'Platform status' })).toBeTruthy();
-  });
-
+describe('PlatformStatus', () => {
   it('shows loading states, then the status and version of each service', async () => {
     // Arrange
     const config = deferred<FakeRoute>();
@@ -62,7 +47,7 @@ describe('App', () => {
     });
 
     // Act
-    render(<App fetchFn={fetchFn} />);
+    render(<PlatformStatus fetchFn={fetchFn} />);
 
     // Assert: the configuration is loading
     const summary = screen.getByRole('status');
@@ -128,7 +113,7 @@ describe('App', () => {
     });
 
     // Act
-    render(<App fetchFn={fetchFn} />);
+    render(<PlatformStatus fetchFn={fetchFn} />);
 
     // Assert
     await findSummary(/1 of 3 services operational; 2 need attention\./);
@@ -166,7 +151,7 @@ describe('App', () => {
     });
 
     // Act
-    render(<App fetchFn={fetchFn} />);
+    render(<PlatformStatus fetchFn={fetchFn} />);
 
     // Assert
     await findSummary(/0 of 1 service operational/);
@@ -184,7 +169,7 @@ describe('App', () => {
     });
 
     // Act
-    render(<App fetchFn={fetchFn} />);
+    render(<PlatformStatus fetchFn={fetchFn} />);
 
     // Assert
     await findSummary(/The service is operational\./);
@@ -204,7 +189,7 @@ describe('App', () => {
     });
 
     // Act
-    render(<App fetchFn={fetchFn} />);
+    render(<PlatformStatus fetchFn={fetchFn} />);
 
     // Assert
     const alert = await screen.findByRole('alert');
@@ -231,7 +216,7 @@ describe('App', () => {
     const fetchFn = fakeFetch({ [CONFIG_URL]: route });
 
     // Act
-    render(<App fetchFn={fetchFn} />);
+    render(<PlatformStatus fetchFn={fetchFn} />);
 
     // Assert
     const alert = await screen.findByRole('alert');
@@ -244,7 +229,7 @@ describe('App', () => {
     const fetchFn = fakeFetch({});
 
     // Act
-    render(<App fetchFn={fetchFn} configUrl="/settings/config.json" />);
+    render(<PlatformStatus fetchFn={fetchFn} configUrl="/settings/config.json" />);
 
     // Assert
     const alert = await screen.findByRole('alert');
@@ -263,7 +248,7 @@ describe('App', () => {
         return healthy ? { json: healthBody('chat-api') } : { status: 503, text: '' };
       },
     });
-    render(<App fetchFn={fetchFn} />);
+    render(<PlatformStatus fetchFn={fetchFn} />);
     await findSummary(/0 of 1 service operational/);
     healthy = true;
 

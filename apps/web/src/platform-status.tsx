@@ -2,12 +2,15 @@ import type { ServiceName } from '@lgm/contracts';
 import { type JSX, useCallback, useEffect, useState } from 'react';
 
 import type { FetchLike } from './fetch-like';
+import type { MessageKey } from './i18n/en';
+import { type Translator, useI18n } from './i18n/i18n';
 import { loadRuntimeConfig, type RuntimeConfigResult, servicesToCheck } from './runtime-config';
 import {
   checkServiceHealth,
   type DisplayStatus,
   displayStatus,
   type ServiceHealth,
+  type UnreachableReason,
 } from './service-health';
 
 export interface PlatformStatusProps {
@@ -28,20 +31,20 @@ type PanelState =
   | { readonly phase: 'config-error'; readonly result: Extract<RuntimeConfigResult, { ok: false }> }
   | { readonly phase: 'checking'; readonly services: readonly ServiceRow[] };
 
-export const SERVICE_LABELS: Readonly<Record<ServiceName, string>> = {
-  'chat-api': 'Chat API',
-  'ws-gateway': 'Streaming gateway',
-  'doc-ingestor': 'Document ingestion',
-  'mcp-server': 'MCP tool server',
-  'code-runner': 'Code runner',
+export const SERVICE_LABELS: Readonly<Record<ServiceName, MessageKey>> = {
+  'chat-api': 'status.service.chat-api',
+  'ws-gateway': 'status.service.ws-gateway',
+  'doc-ingestor': 'status.service.doc-ingestor',
+  'mcp-server': 'status.service.mcp-server',
+  'code-runner': 'status.service.code-runner',
 };
 
-const STATUS_LABELS: Readonly<Record<DisplayStatus | 'checking', string>> = {
-  checking: 'checking',
-  ok: 'ok',
-  degraded: 'degraded',
-  down: 'down',
-  unreachable: 'unreachable',
+const STATUS_LABELS: Readonly<Record<DisplayStatus | 'checking', MessageKey>> = {
+  checking: 'status.state.checking',
+  ok: 'status.state.ok',
+  degraded: 'status.state.degraded',
+  down: 'status.state.down',
+  unreachable: 'status.state.unreachable',
 };
 
 /**
@@ -53,6 +56,8 @@ export function PlatformStatus({
   configUrl,
   healthTimeoutMs,
 }: PlatformStatusProps): JSX.Element {
+  const i18n = useI18n();
+  const { t } = i18n;
   const [state, setState] = useState<PanelState>({ phase: 'loading-config' });
   const [round, setRound] = useState(0);
 
@@ -112,17 +117,22 @@ export function PlatformStatus({
   return (
     <section className="panel status-panel" aria-labelledby="platform-status-heading">
       <div className="panel-header">
-        <h2 id="platform-status-heading">Platform status</h2>
-        <button type="button" className="button" onClick={checkAgain} disabled={busy}>
-          Check again
+        <h2 id="platform-status-heading">{t('status.title')}</h2>
+        <button
+          type="button"
+          className="button button-secondary"
+          onClick={checkAgain}
+          disabled={busy}
+        >
+          {t('status.checkAgain')}
         </button>
       </div>
       <p className="status-summary" role="status" aria-live="polite">
-        {summarize(state)}
+        {summarize(state, i18n)}
       </p>
       {state.phase === 'config-error' && <ConfigError result={state.result} />}
       {state.phase === 'checking' && state.services.length > 0 && (
-        <ul className="service-list" aria-label="Services" aria-busy={busy}>
+        <ul className="service-list" aria-label={t('status.services')} aria-busy={busy}>
           {state.services.map((row) => (
             <ServiceItem key={row.name} row={row} />
           ))}
@@ -132,32 +142,26 @@ export function PlatformStatus({
   );
 }
 
-function summarize(state: PanelState): string {
+function summarize(state: PanelState, { t, plural }: Translator): string {
   switch (state.phase) {
     case 'loading-config':
-      return 'Loading the runtime configuration…';
+      return t('status.loadingConfig');
     case 'config-error':
-      return 'The platform status is unavailable: the runtime configuration could not be used.';
+      return t('status.unavailable');
     case 'checking': {
       const total = state.services.length;
-      if (total === 0) return 'The runtime configuration lists no services to check.';
+      if (total === 0) return t('status.noServices');
       const pending = state.services.filter((row) => row.health.state === 'checking').length;
-      if (pending > 0) return `Checking ${plural(total, 'service')}…`;
+      if (pending > 0) return plural('status.checking', total);
       const ok = state.services.filter((row) => displayStatus(row.health) === 'ok').length;
-      if (ok === total) {
-        return total === 1
-          ? 'The service is operational.'
-          : `All ${total} services are operational.`;
-      }
-      return `${ok} of ${plural(total, 'service')} operational; ${total - ok} need${
-        total - ok === 1 ? 's' : ''
-      } attention.`;
+      if (ok === total) return plural('status.allOk', total);
+      return t('status.someDown', {
+        ok,
+        services: plural('status.serviceCount', total),
+        attention: plural('status.needAttention', total - ok),
+      });
     }
   }
-}
-
-function plural(count: number, noun: string): string {
-  return `${count} ${noun}${count === 1 ? '' : 's'}`;
 }
 
 function ConfigError({
@@ -165,17 +169,14 @@ function ConfigError({
 }: {
   result: Extract<RuntimeConfigResult, { ok: false }>;
 }): JSX.Element {
-  const title = {
-    missing: 'Runtime configuration not found',
-    unreachable: 'Runtime configuration unreachable',
-    invalid: 'Invalid runtime configuration',
-  }[result.reason];
+  const { t } = useI18n();
+  const title = t(`status.config.${result.reason}`);
   return (
     <div className="notice notice-error" role="alert">
       <h3>{title}</h3>
       <p>{result.message}</p>
       {result.issues.length > 0 && (
-        <ul className="issue-list" aria-label="Configuration problems">
+        <ul className="issue-list" aria-label={t('status.config.problems')}>
           {result.issues.map((issue) => (
             <li key={issue}>
               <code>{issue}</code>
@@ -188,8 +189,9 @@ function ConfigError({
 }
 
 function ServiceItem({ row }: { row: ServiceRow }): JSX.Element {
+  const { t } = useI18n();
   const status = displayStatus(row.health);
-  const label = SERVICE_LABELS[row.name];
+  const label = t(SERVICE_LABELS[row.name]);
   const headingId = `service-${row.name}`;
   return (
     <li className="service" aria-labelledby={headingId}>
@@ -199,7 +201,7 @@ function ServiceItem({ row }: { row: ServiceRow }): JSX.Element {
         </h3>
         <span className={`badge badge-${status}`}>
           <span className="badge-dot" aria-hidden="true" />
-          {STATUS_LABELS[status]}
+          {t(STATUS_LABELS[status])}
         </span>
       </div>
       <ServiceDetails row={row} />
@@ -207,15 +209,33 @@ function ServiceItem({ row }: { row: ServiceRow }): JSX.Element {
   );
 }
 
+function describeReason(reason: UnreachableReason, t: Translator['t']): string {
+  switch (reason.kind) {
+    case 'timeout':
+      return t('status.reason.timeout', { seconds: reason.seconds });
+    case 'network':
+      return t('status.reason.network');
+    case 'http':
+      return t('status.reason.http', { status: reason.status });
+    case 'unexpected':
+      return t('status.reason.unexpected');
+    case 'wrong-service':
+      return t('status.reason.wrongService', { service: reason.service });
+    case 'error':
+      return t('status.reason.error', { message: reason.message });
+  }
+}
+
 function ServiceDetails({ row }: { row: ServiceRow }): JSX.Element {
+  const { t, formatNumber } = useI18n();
   const { health } = row;
   if (health.state === 'checking') {
-    return <p className="service-meta">Asking {row.url} for its health…</p>;
+    return <p className="service-meta">{t('status.asking', { url: row.url })}</p>;
   }
   if (health.state === 'unreachable') {
     return (
       <p className="service-meta">
-        <span className="service-reason">{capitalize(health.reason)}.</span>{' '}
+        <span className="service-reason">{describeReason(health.reason, t)}</span>{' '}
         <span className="service-url">{row.url}</span>
       </p>
     );
@@ -225,20 +245,28 @@ function ServiceDetails({ row }: { row: ServiceRow }): JSX.Element {
     <>
       <dl className="service-meta service-facts">
         <div>
-          <dt>Version</dt>
+          <dt>{t('status.version')}</dt>
           <dd>{health.health.version}</dd>
         </div>
         <div>
-          <dt>Latency</dt>
-          <dd>{Math.max(0, Math.round(health.latencyMs))} ms</dd>
+          <dt>{t('status.latency')}</dt>
+          <dd>
+            {formatNumber(Math.max(0, Math.round(health.latencyMs)), {
+              style: 'unit',
+              unit: 'millisecond',
+            })}
+          </dd>
         </div>
         <div className="service-url-fact">
-          <dt>URL</dt>
+          <dt>{t('status.url')}</dt>
           <dd className="service-url">{row.url}</dd>
         </div>
       </dl>
       {failing.length > 0 && (
-        <ul className="check-list" aria-label={`${SERVICE_LABELS[row.name]} failing checks`}>
+        <ul
+          className="check-list"
+          aria-label={t('status.failingChecks', { service: t(SERVICE_LABELS[row.name]) })}
+        >
           {failing.map(([name, check]) => (
             <li key={name}>
               <strong>{name}</strong>: {check.status}
@@ -249,8 +277,4 @@ function ServiceDetails({ row }: { row: ServiceRow }): JSX.Element {
       )}
     </>
   );
-}
-
-function capitalize(text: string): string {
-  return text.charAt(0).toUpperCase() + text.slice(1);
 }

@@ -2,13 +2,14 @@ import { loadRuntimeConfig, runtimeConfigSchema, servicesToCheck } from './runti
 import { fakeFetch } from './test-support/fake-fetch';
 
 describe('runtimeConfigSchema', () => {
-  it('accepts API, WebSocket and service URLs and ignores keys it does not know yet', () => {
+  it('accepts API, WebSocket, service URLs and sign-in settings, ignoring unknown keys', () => {
     // Arrange
     const input = {
       apiUrl: 'https://api.lgm.test/prod',
       wsUrl: 'wss://ws.lgm.test/prod',
       services: { 'chat-api': 'https://api.lgm.test/prod' },
-      auth: { issuer: 'https://cognito.test' },
+      auth: { authority: 'https://cognito.test/pool', clientId: 'lgm-web' },
+      analytics: { id: 'x' },
     };
 
     // Act
@@ -19,7 +20,30 @@ describe('runtimeConfigSchema', () => {
       apiUrl: 'https://api.lgm.test/prod',
       wsUrl: 'wss://ws.lgm.test/prod',
       services: { 'chat-api': 'https://api.lgm.test/prod' },
+      auth: {
+        authority: 'https://cognito.test/pool',
+        clientId: 'lgm-web',
+        redirectPath: '/auth/callback',
+        scope: 'openid profile email',
+      },
     });
+  });
+
+  it('keeps a configured redirect path and scope', () => {
+    // Act
+    const config = runtimeConfigSchema.parse({
+      apiUrl: 'http://a.test',
+      wsUrl: 'ws://a.test',
+      auth: {
+        authority: 'http://127.0.0.1:4110',
+        clientId: 'lgm-web',
+        redirectPath: '/signed-in',
+        scope: 'openid',
+      },
+    });
+
+    // Assert
+    expect(config.auth).toMatchObject({ redirectPath: '/signed-in', scope: 'openid' });
   });
 
   it.each([
@@ -30,6 +54,18 @@ describe('runtimeConfigSchema', () => {
       { apiUrl: 'http://x.test', wsUrl: 'ws://x.test', services: { 'chat-api': 'x' } },
     ],
     ['a missing wsUrl', { apiUrl: 'http://x.test' }],
+    [
+      'an authority that is not a URL',
+      { apiUrl: 'http://x.test', wsUrl: 'ws://x.test', auth: { authority: 'x', clientId: 'c' } },
+    ],
+    [
+      'a redirect path to another origin',
+      {
+        apiUrl: 'http://x.test',
+        wsUrl: 'ws://x.test',
+        auth: { authority: 'http://i.test', clientId: 'c', redirectPath: '//evil.test/cb' },
+      },
+    ],
   ])('rejects %s', (_case, input) => {
     expect(runtimeConfigSchema.safeParse(input).success).toBe(false);
   });

@@ -9,12 +9,28 @@ const webSocketUrl = z.url({ protocol: /^wss?$/, error: 'must be a ws(s) URL' })
 /**
  * Runtime configuration of the SPA, served as `/config.json` next to `index.html` by the dev stack
  * locally and by the deployment on AWS, so one build runs against any stage. Unknown keys are
- * ignored so that later settings (sign-in, for instance) can be added before the app reads them.
+ * ignored so that later settings can be added before the app reads them.
  *
  * @example
  * { "apiUrl": "https://api.example.com/prod", "wsUrl": "wss://ws.example.com/prod",
- *   "services": { "chat-api": "https://api.example.com/prod", "mcp-server": "https://mcp.example.com" } }
+ *   "services": { "chat-api": "https://api.example.com/prod", "mcp-server": "https://mcp.example.com" },
+ *   "auth": { "authority": "https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_abc", "clientId": "lgm-web" } }
  */
+export const authConfigSchema = z.object({
+  /** The OIDC issuer: the dev issuer locally, the Cognito user pool on AWS. */
+  authority: httpUrl,
+  /** The app client id (also the access token's audience). */
+  clientId: z.string().min(1).max(256),
+  /** Where the issuer sends the browser back; `/auth/callback` on this origin by default. */
+  redirectPath: z
+    .string()
+    .regex(/^\/[^/\\]/, 'must be a path on this origin')
+    .default('/auth/callback'),
+  scope: z.string().min(1).default('openid profile email'),
+});
+
+export type AuthConfig = z.infer<typeof authConfigSchema>;
+
 export const runtimeConfigSchema = z.object({
   apiUrl: httpUrl.describe('Base URL of the REST API (chat-api)'),
   wsUrl: webSocketUrl.describe('URL of the WebSocket API (ws-gateway)'),
@@ -28,6 +44,10 @@ export const runtimeConfigSchema = z.object({
     })
     .optional()
     .describe('Base URL of each service whose GET /health the status panel checks'),
+  /** Sign-in settings; without them the app shows its landing page and says sign-in is off. */
+  auth: authConfigSchema
+    .optional()
+    .describe('OIDC settings for sign-in (authorization code + PKCE)'),
 });
 
 export type RuntimeConfig = z.infer<typeof runtimeConfigSchema>;

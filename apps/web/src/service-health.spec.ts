@@ -54,7 +54,7 @@ describe('checkServiceHealth', () => {
     // Assert
     expect(health).toEqual({
       state: 'unreachable',
-      reason: 'answered with an unexpected health response',
+      reason: { kind: 'unexpected' },
     });
   });
 

@@ -11,7 +11,17 @@ import { describeFetchError, type FetchLike, readJsonBody } from './fetch-like';
 export type ServiceHealth =
   | { readonly state: 'checking' }
   | { readonly state: 'reported'; readonly health: HealthResponse; readonly latencyMs: number }
-  | { readonly state: 'unreachable'; readonly reason: string };
+  | { readonly state: 'unreachable'; readonly reason: UnreachableReason };
+
+/** Why a service could not be used, for the panel to put in words. */
+export type UnreachableReason =
+  | { readonly kind: 'timeout'; readonly seconds: number }
+  /** A refused connection or a CORS refusal. */
+  | { readonly kind: 'network' }
+  | { readonly kind: 'http'; readonly status: number }
+  | { readonly kind: 'unexpected' }
+  | { readonly kind: 'wrong-service'; readonly service: string }
+  | { readonly kind: 'error'; readonly message: string };
 
 /** The status word shown for a service: its own report, or `unreachable`. */
 export type DisplayStatus = HealthStatus | 'unreachable';
@@ -62,23 +72,23 @@ export async function checkServiceHealth(
     if (!parsed.success) {
       return {
         state: 'unreachable',
-        reason: response.ok
-          ? 'answered with an unexpected health response'
-          : `answered HTTP ${response.status}`,
+        reason: response.ok ? { kind: 'unexpected' } : { kind: 'http', status: response.status },
       };
     }
     if (parsed.data.service !== service) {
       return {
         state: 'unreachable',
-        reason: `answered as ${parsed.data.service}; check the URL in config.json`,
+        reason: { kind: 'wrong-service', service: parsed.data.service },
       };
     }
     return { state: 'reported', health: parsed.data, latencyMs };
   } catch (error) {
     signal?.throwIfAborted();
-    const reason = timeout.signal.aborted
-      ? `no answer within ${timeoutMs / 1000} s`
-      : describeFetchError(error);
+    const reason: UnreachableReason = timeout.signal.aborted
+      ? { kind: 'timeout', seconds: timeoutMs / 1000 }
+      : error instanceof TypeError
+        ? { kind: 'network' }
+        : { kind: 'error', message: describeFetchError(error) };
     return { state: 'unreachable', reason };
   } finally {
     clearTimeout(timer);
