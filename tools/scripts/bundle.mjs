@@ -17,8 +17,22 @@ const BUDGET_BYTES = 1024 * 1024;
 //   the bundle (infra copies pdf.mjs, pdf.worker.mjs, cmaps and standard fonts);
 // - the optional ONNX runtime, loaded on demand only when configured.
 const RUNTIME_PROVIDED = ['@aws-sdk/*', '@smithy/*'];
-const SHIPPED_BESIDE = ['pdfjs-dist', 'pdfjs-dist/*'];
+// - ajv (with ajv-formats), which the MCP SDK's client imports for tool output schemas: 100 KB
+//   minified that would push chat-api over the budget; deployed beside like pdfjs (infra copies
+//   AJV_PACKAGES from service-function.ts).
+const SHIPPED_BESIDE = [
+  'pdfjs-dist',
+  'pdfjs-dist/*',
+  'ajv',
+  'ajv/*',
+  'ajv-formats',
+  'ajv-formats/*',
+];
 const OPTIONAL_RUNTIMES = ['@huggingface/transformers', 'onnxruntime-node', 'sharp'];
+// - fastify's JSON-schema compilers: server-kit's createHttpApp supplies zod compilers, so fastify
+//   never requires these (its require is conditional); leaving them out saves ~300 KB (ajv,
+//   fast-json-stringify). A bundle that did reach them would fail loudly with "Cannot find module".
+const NEVER_LOADED = ['@fastify/ajv-compiler', '@fastify/fast-json-stringify-compiler'];
 /** Entries that run on Lambda: checked against the 1 MB budget. */
 const LAMBDA_ENTRIES = new Set(['lambda', 'worker', 'authorizer']);
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
@@ -45,8 +59,8 @@ for (const entry of entries) {
     metafile: true,
     legalComments: 'none',
     external: LAMBDA_ENTRIES.has(entry)
-      ? [...RUNTIME_PROVIDED, ...SHIPPED_BESIDE, ...OPTIONAL_RUNTIMES]
-      : OPTIONAL_RUNTIMES,
+      ? [...RUNTIME_PROVIDED, ...SHIPPED_BESIDE, ...OPTIONAL_RUNTIMES, ...NEVER_LOADED]
+      : [...OPTIONAL_RUNTIMES, ...NEVER_LOADED],
     tsconfig: join(root, 'tsconfig.base.json'),
     // CommonJS dependencies inside an ES module bundle still call require() for Node built-ins.
     banner: {

@@ -18,6 +18,11 @@ function buildTestApp(healthy = true) {
     if (!body.success) throw new ValidationError('Body is invalid.');
     return body.data;
   });
+  app.post(
+    '/zod',
+    { schema: { body: z.strictObject({ count: z.number().int() }) } },
+    async (request) => request.body,
+  );
   app.get('/bug', async () => {
     throw new Error('db password=hunter2 leaked');
   });
@@ -32,6 +37,15 @@ describe('createHttpApp', () => {
     const response = await app.inject({ method: 'GET', url: '/health' });
     expect(response.statusCode).toBe(200);
     expect(response.json()).toMatchObject({ status: 'ok', service: 'chat-api' });
+  });
+
+  it('validates route schemas with zod, without the JSON-schema compilers of fastify', async () => {
+    const valid = await app.inject({ method: 'POST', url: '/zod', payload: { count: 2 } });
+    expect(valid.statusCode).toBe(200);
+    expect(valid.json()).toEqual({ count: 2 });
+    const invalid = await app.inject({ method: 'POST', url: '/zod', payload: { count: 'two' } });
+    expect(invalid.statusCode).toBe(400);
+    expect(invalid.json().error.code).toMatch(/^[A-Z_]+$/);
   });
 
   it('maps AppErrors to their status and code', async () => {
@@ -111,6 +125,22 @@ describe('createHttpLambdaHandler', () => {
     expect(second.statusCode).toBe(404);
     expect(JSON.parse(second.body).error.code).toBe('SESSION_NOT_FOUND');
     expect(builds).toBe(1);
+  });
+
+  it('composes the app again after a failed cold start instead of failing forever', async () => {
+    let builds = 0;
+    const handler = createHttpLambdaHandler(async () => {
+      builds += 1;
+      if (builds === 1) throw new Error('secret not readable yet');
+      return buildTestApp();
+    });
+    await expect(
+      handler(apiGatewayRestEvent({ path: '/health' }), lambdaContext()),
+    ).rejects.toThrow('secret not readable yet');
+    const retried = await handler(apiGatewayRestEvent({ path: '/health' }), lambdaContext());
+
+    expect(retried.statusCode).toBe(200);
+    expect(builds).toBe(2);
   });
 });
 

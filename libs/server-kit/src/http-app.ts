@@ -1,9 +1,27 @@
 import cors from '@fastify/cors';
 import { AppError, toErrorBody } from '@lgm/core';
-import Fastify, { type FastifyError, type FastifyInstance } from 'fastify';
+import Fastify, {
+  type FastifyError,
+  type FastifyInstance,
+  type FastifyServerOptions,
+} from 'fastify';
+import { serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
 
 import { registerHealthRoute } from './health-route';
 import type { ServiceContext } from './service-context';
+
+type CompilersFactory = NonNullable<
+  NonNullable<FastifyServerOptions['schemaController']>['compilersFactory']
+>;
+
+/**
+ * fastify types these factories for ajv-style JSON schemas; every LGM route declares zod schemas,
+ * which is what these compilers take.
+ */
+const zodCompilers = {
+  buildValidator: () => validatorCompiler,
+  buildSerializer: () => serializerCompiler,
+} as unknown as CompilersFactory;
 
 export interface HttpAppOptions {
   /** Bytes; larger bodies get 413 before any handler runs. */
@@ -24,6 +42,9 @@ export function createHttpApp(
     genReqId: () => context.nextId(),
     bodyLimit: options.bodyLimit ?? 1024 * 1024,
     return503OnClosing: true,
+    // Routes validate and serialise with zod. Supplying the compilers here means fastify never
+    // loads its JSON-schema ones (ajv, fast-json-stringify: ~300 KB of every Lambda bundle).
+    schemaController: { compilersFactory: zodCompilers },
   }) as unknown as FastifyInstance;
 
   if (context.corsOrigins.length > 0) {

@@ -30,7 +30,13 @@ export function createHttpLambdaHandler(
         context: Context,
       ) => Promise<APIGatewayProxyResult>;
     })();
-    return (await proxy)(event, context);
+    const building = proxy;
+    // A failed cold start (a secret not readable yet, a throttled call) must not poison the
+    // environment for its whole life: the next invocation composes the app again.
+    building.catch(() => {
+      if (proxy === building) proxy = undefined;
+    });
+    return (await building)(event, context);
   };
 }
 
