@@ -72,7 +72,8 @@ describe('ExtractiveChatModel', () => {
     );
     expect(text).not.toContain('office is open');
     expect(text).not.toContain('Refunds');
-    expect(text).toMatch(/Sources: \[1\] Account help — faq\.md$/);
+    expect(text).toMatch(/expires after one hour\. \[1\]$/);
+    expect(text).not.toContain('Sources');
     expect(events.filter((event) => event.type === 'text_delta').length).toBeGreaterThan(5);
     expect(events.slice(-2)).toEqual([
       {

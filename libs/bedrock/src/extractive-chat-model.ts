@@ -53,7 +53,6 @@ const MESSAGES = {
     irrelevant: (count: number): string =>
       `No language model is configured, and none of the ${count} passage${count === 1 ? '' : 's'} ` +
       'found seem relevant to your question, so I cannot answer it.',
-    sources: 'Sources',
   },
   ko: {
     intro:
@@ -65,7 +64,6 @@ const MESSAGES = {
     irrelevant: (count: number): string =>
       `언어 모델이 설정되어 있지 않으며, 찾은 문서 구절 ${count}개 중 질문과 관련된 내용이 없어 ` +
       '답변할 수 없습니다.',
-    sources: '출처',
   },
 } as const;
 
@@ -210,13 +208,9 @@ export class ExtractiveChatModel implements ChatModel {
     const quotes = ranked.map(
       ({ sentence }) => `> ${neutralize(sentence.text)} [${sentence.passage.id}]`,
     );
-    const cited = [...new Set(ranked.map(({ sentence }) => sentence.passage))];
-    const sources = cited.map((passage) => {
-      const label = [passage.title, passage.source].filter((part) => part !== undefined);
-      const name = label.length > 0 ? ` ${neutralize(label.join(' — '))}` : '';
-      return `[${passage.id}]${name}`;
-    });
-    return `${messages.intro}\n\n${quotes.join('\n\n')}\n\n${messages.sources}: ${sources.join('; ')}`;
+    // The [n] markers are the citations: the platform sends each cited passage (title, page,
+    // heading) as structured data beside the answer, so a "Sources" line would repeat it.
+    return `${messages.intro}\n\n${quotes.join('\n\n')}`;
   }
 
   async *stream(request: ChatRequest): AsyncIterable<ChatStreamEvent> {
