@@ -3,14 +3,16 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 import { MODEL_CATALOG } from '@lgm/bedrock';
-import { type CfnElement, Stack, Validations } from 'aws-cdk-lib';
+import { type CfnElement, CfnResource, Stack, Validations } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { Bucket } from 'aws-cdk-lib/aws-s3';
 import type { IConstruct } from 'constructs';
 
 import { addComplianceChecks, buildApp, createApp, type LgmApp } from './app';
+import { webSiteDirectory } from './stacks/web-stack';
 import { parseStageConfig } from './stage-config';
 import { readValidationReport, type ValidationSummary } from './validation-report';
+import { workspaceRoot } from './workspace';
 
 // The whole app, synthesised the way `cdk synth` does it: cdk-nag plus aws-cdk-lib's built-in
 // CloudFormation validation. Each synth runs once per configuration and is shared by the tests.
@@ -68,6 +70,32 @@ function chatAcknowledgements(
   ];
 }
 
+// What the web stack acknowledges: no geo restriction and no web ACL for static files, CloudFront's
+// default certificate without a custom domain, and CDK's bucket-deployment handler (its runtime,
+// managed policy and the wildcards of its grants on the asset and site buckets).
+function webAcknowledgements(
+  { web }: LgmApp,
+  options: {
+    readonly partition: string;
+    readonly assetBucket: string;
+    readonly customDomain: boolean;
+  },
+): string[] {
+  const site = web.getLogicalId(web.siteBucket.bucket.node.defaultChild as CfnElement);
+  return [
+    'AwsSolutions-CFR1',
+    'AwsSolutions-CFR2',
+    ...(options.customDomain ? [] : ['AwsSolutions-CFR4']),
+    'AwsSolutions-L1',
+    'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]',
+    ...['GetBucket*', 'GetObject*', 'List*', 'Abort*', 'DeleteObject*'].map(
+      (action) => `AwsSolutions-IAM5[Action::s3:${action}]`,
+    ),
+    `AwsSolutions-IAM5[Resource::<${site}.Arn>/*]`,
+    `AwsSolutions-IAM5[Resource::arn:${options.partition}:s3:::${options.assetBucket}/*]`,
+  ];
+}
+
 function expectReasonsInWords(report: ValidationSummary): void {
   for (const finding of report.acknowledged) {
     expect(finding.reason.split(/\s+/).length).toBeGreaterThan(10);
@@ -96,6 +124,11 @@ describe('the dev app', () => {
           regionAccount: '<AWS::Region>:<AWS::AccountId>',
           waf: false,
         }),
+        ...webAcknowledgements(lgm, {
+          partition: '<AWS::Partition>',
+          assetBucket: 'cdk-hnb659fds-assets-<AWS::AccountId>-<AWS::Region>',
+          customDomain: false,
+        }),
         'AwsSolutions-RDS10',
       ].sort(),
     );
@@ -114,6 +147,7 @@ describe('the dev app', () => {
       'Lgm-dev-Ingestion',
       'Lgm-dev-Identity',
       'Lgm-dev-Chat',
+      'Lgm-dev-Web',
     ]);
     expect(lgm.network.environment).toBe('aws://unknown-account/unknown-region');
     expect(lgm.data.terminationProtection).toBe(false);
@@ -146,6 +180,26 @@ describe('the dev app', () => {
     }
   });
 
+  it('deploys the web app that nx run web:build wrote, or the placeholder page that asks for it', () => {
+    const template = Template.fromStack(lgm.web);
+    const deployment = lgm.web.deployment.pages.node
+      .findAll()
+      .find(
+        (child): child is CfnResource =>
+          CfnResource.isCfnResource(child) &&
+          child.cfnResourceType === 'Custom::CDKBucketDeployment',
+      );
+    const resource = template.findResources('Custom::CDKBucketDeployment')[
+      lgm.web.getLogicalId(deployment as CfnResource)
+    ] as { Properties: { SourceObjectKeys: string[] } };
+    const [siteKey] = resource.Properties.SourceObjectKeys;
+    const staged = join(lgm.app.outdir, `asset.${String(siteKey).replace(/\.zip$/, '')}`);
+
+    expect(readFileSync(join(staged, 'index.html'), 'utf8')).toBe(
+      readFileSync(join(webSiteDirectory(workspaceRoot()), 'index.html'), 'utf8'),
+    );
+  });
+
   it('tags every resource with project and stage, and reports no version metadata', () => {
     const template = Template.fromStack(lgm.data);
     template.hasResourceProperties('AWS::DynamoDB::Table', {
@@ -172,6 +226,9 @@ describe('the prod app with NAT, a customer managed key and a concrete environme
         region: 'eu-west-1',
         availabilityZones: 'eu-west-1a,eu-west-1b',
         webOrigins: 'https://app.example.com',
+        webDomainName: 'chat.example.com',
+        webCertificateArn:
+          'arn:aws:acm:us-east-1:123456789012:certificate/0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0',
       }),
     );
     report = synthesise(lgm);
@@ -191,6 +248,11 @@ describe('the prod app with NAT, a customer managed key and a concrete environme
           regionAccount: 'eu-west-1:123456789012',
           waf: true,
         }),
+        ...webAcknowledgements(lgm, {
+          partition: 'aws',
+          assetBucket: 'cdk-hnb659fds-assets-123456789012-eu-west-1',
+          customDomain: true,
+        }),
       ]),
     );
     expectReasonsInWords(report);
@@ -203,6 +265,7 @@ describe('the prod app with NAT, a customer managed key and a concrete environme
     expect(lgm.ingestion.terminationProtection).toBe(true);
     expect(lgm.identity.terminationProtection).toBe(true);
     expect(lgm.chat.terminationProtection).toBe(true);
+    expect(lgm.web.terminationProtection).toBe(true);
     expect(lgm.network.environment).toBe('aws://123456789012/eu-west-1');
   });
 });

@@ -8,7 +8,9 @@ import { DATABASE_NAME, DatabaseStack } from './stacks/database-stack';
 import { IdentityStack } from './stacks/identity-stack';
 import { IngestionStack } from './stacks/ingestion-stack';
 import { NetworkStack } from './stacks/network-stack';
+import { webSiteDirectory, WebStack } from './stacks/web-stack';
 import type { StageConfig } from './stage-config';
+import { workspaceRoot } from './workspace';
 
 /** The stacks of one stage, for tests and for stacks added later. */
 export interface LgmApp {
@@ -19,12 +21,18 @@ export interface LgmApp {
   readonly ingestion: IngestionStack;
   readonly identity: IdentityStack;
   readonly chat: ChatStack;
+  readonly web: WebStack;
 }
 
 /** Choices of {@link buildApp} that are not stage parameters. */
 export interface BuildOptions {
   /** Other Lambda entries of the chat services (tests); the apps' own by default. */
   readonly chatEntries?: Partial<ChatEntries>;
+  /**
+   * The built web app to deploy; `dist/apps/web` when it has been built (`nx run web:build`),
+   * a placeholder page that says so otherwise.
+   */
+  readonly webSiteDirectory?: string;
 }
 
 /**
@@ -113,11 +121,26 @@ export function buildApp(
   // does not order by itself, and the order must hold even if a reference moves.
   for (const stack of [network, data, database, identity]) chat.addStackDependency(stack);
 
+  const web = new WebStack(app, `${prefix}-Web`, {
+    ...common,
+    description: `LGM ${config.stage}: web app on S3 and CloudFront, with its config.json`,
+    siteDirectory: options.webSiteDirectory ?? webSiteDirectory(workspaceRoot()),
+    restApi: chat.restApi.api,
+    socketStage: chat.socketApi.stage,
+    issuerUrl: identity.issuerUrl,
+    hostedDomainUrl: identity.domainUrl,
+    webClient: identity.webClient,
+    documentsBucketNameExport: data.documentsBucketNameExport,
+    artifactsBucketNameExport: data.artifactsBucketNameExport,
+  });
+  // The buckets come by export name, which CloudFormation does not order by itself.
+  for (const stack of [data, identity, chat]) web.addStackDependency(stack);
+
   Tags.of(app).add('project', 'lgm');
   Tags.of(app).add('stage', config.stage);
   addComplianceChecks(app);
 
-  return { app, network, data, database, ingestion, identity, chat };
+  return { app, network, data, database, ingestion, identity, chat, web };
 }
 
 /**

@@ -288,6 +288,81 @@ describe('parseStageConfig: identity and chat', () => {
   });
 });
 
+describe('parseStageConfig: web', () => {
+  const certificate =
+    'arn:aws:acm:us-east-1:123456789012:certificate/0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0';
+
+  it('serves from edge locations in Korea and Japan by default, on the CloudFront domain', () => {
+    const config = parseStageConfig({ stage: 'dev' });
+
+    expect(config.webPriceClass).toBe('200');
+    expect(config.webDomainName).toBeUndefined();
+    expect(config.webOrigins).toEqual(['http://localhost:5173']);
+  });
+
+  it('makes a custom domain the web origin of sign-in, CORS and redirects, in one deployment', () => {
+    const config = parseStageConfig({
+      stage: 'prod',
+      webDomainName: 'chat.example.com',
+      webCertificateArn: certificate,
+      webPriceClass: 'all',
+    });
+
+    expect(config).toMatchObject({
+      webOrigins: ['https://chat.example.com'],
+      authCallbackUrls: ['https://chat.example.com/auth/callback'],
+      authLogoutUrls: ['https://chat.example.com/'],
+      webPriceClass: 'all',
+    });
+  });
+
+  it('adds the custom domain to listed origins once', () => {
+    const config = parseStageConfig({
+      stage: 'dev',
+      webOrigins: 'http://localhost:5173,https://chat.example.com',
+      webDomainName: 'chat.example.com',
+      webCertificateArn: certificate,
+    });
+
+    expect(config.webOrigins).toEqual(['http://localhost:5173', 'https://chat.example.com']);
+  });
+
+  it('reports a bad domain, a certificate outside us-east-1 and an unknown price class', () => {
+    expect(
+      issuesOf({
+        stage: 'dev',
+        webDomainName: 'https://Chat.example.com/',
+        webCertificateArn: certificate.replace('us-east-1', 'eu-west-1'),
+        webPriceClass: '300',
+      }),
+    ).toEqual({
+      webDomainName: expect.stringContaining('host name such as chat.example.com'),
+      webCertificateArn: expect.stringContaining('in us-east-1'),
+      webPriceClass: expect.any(String),
+    });
+  });
+
+  it('wants the domain and its certificate together', () => {
+    expect(issuesOf({ stage: 'dev', webDomainName: 'chat.example.com' })).toEqual({
+      webCertificateArn: expect.stringContaining('must be set together'),
+    });
+    expect(issuesOf({ stage: 'dev', webCertificateArn: certificate })).toEqual({
+      webDomainName: expect.stringContaining('must be set together'),
+    });
+  });
+
+  it('still wants https:// origins in prod next to the custom domain', () => {
+    expect(
+      issuesOf({
+        stage: 'prod',
+        webOrigins: 'http://localhost:5173',
+        webDomainName: 'chat.example.com',
+        webCertificateArn: certificate,
+      }),
+    ).toEqual({ webOrigins: expect.stringContaining("https:// origins for stage 'prod'") });
+  });
+});
+
 describe('readStageConfig', () => {
   it('reads its own keys from CDK context and nothing else', () => {
     const context: Record<string, unknown> = {

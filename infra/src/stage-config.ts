@@ -126,7 +126,14 @@ const stageConfigShape = {
     .default('10.40.0.0/16'),
   removalPolicy: z.enum(['retain', 'destroy']).optional(),
   encryption: z.enum(['aws-managed', 'customer-managed']).default('aws-managed'),
-  webOrigins: list(origin).default(['http://localhost:5173']),
+  /**
+   * Browser origins of the web app: the API's CORS, the documents bucket's CORS and (unless
+   * authCallbackUrls is set) the sign-in redirects allow exactly these. `https://<webDomainName>`
+   * is added by itself; without a custom domain, add the distribution's origin (the web stack's
+   * `WebUrl` output) after the first deploy and deploy again. `http://localhost:5173` by default
+   * when there is no webDomainName.
+   */
+  webOrigins: list(origin).optional(),
   alarmEmail: z.email('must be an email address').optional(),
   flowLogRetentionDays: z.coerce
     .number()
@@ -150,6 +157,34 @@ const stageConfigShape = {
   // Artifacts move to Standard-IA (whose minimum storage duration is 30 days) and later expire.
   artifactsInfrequentAccessAfterDays: days(30).default(30),
   artifactsExpireAfterDays: days(31).default(365),
+
+  // The web app on CloudFront (issue 7).
+  /**
+   * Edge locations that serve the web app: `100` (North America, Europe), `200` (also Asia
+   * including Korea and Japan, the Middle East, Africa) or `all`. The UI speaks Korean, so 200.
+   */
+  webPriceClass: z.enum(['100', '200', 'all']).default('200'),
+  /**
+   * A custom domain of the web app, e.g. `chat.example.com`, with webCertificateArn. It becomes a
+   * web origin (CORS, sign-in redirects) at synth time, so one deployment is enough; point the
+   * name at the distribution (the web stack's `DistributionDomainName` output) with a CNAME or
+   * a Route 53 alias. Without it the app is served on CloudFront's own domain.
+   */
+  webDomainName: z
+    .string()
+    .regex(
+      /^(?=.{4,253}$)(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/,
+      'must be a lowercase host name such as chat.example.com',
+    )
+    .optional(),
+  /** ACM certificate of webDomainName; CloudFront takes certificates from us-east-1 only. */
+  webCertificateArn: z
+    .string()
+    .regex(
+      /^arn:aws[a-z-]*:acm:us-east-1:\d{12}:certificate\/[0-9a-f-]{36}$/,
+      'must be the ARN of an ACM certificate in us-east-1 (CloudFront uses only those)',
+    )
+    .optional(),
 
   // Identity (Cognito) and the chat services (issue 6).
   /**
@@ -206,6 +241,21 @@ const stageConfigShape = {
    */
   wafEnabled: flag.optional(),
 };
+
+/** Where the sign-in sends the browser back to the web app (its `redirectPath`). */
+export const WEB_AUTH_CALLBACK_PATH = '/auth/callback';
+
+const DEFAULT_WEB_ORIGINS = ['http://localhost:5173'];
+
+/** The configured web origins, the custom domain's included (once). */
+function webOriginsOf(config: {
+  readonly webOrigins?: readonly string[] | undefined;
+  readonly webDomainName?: string | undefined;
+}): string[] {
+  const domain = config.webDomainName === undefined ? [] : [`https://${config.webDomainName}`];
+  const listed = config.webOrigins ?? (domain.length > 0 ? [] : DEFAULT_WEB_ORIGINS);
+  return [...new Set([...listed, ...domain])];
+}
 
 /** CDK context keys read by {@link readStageConfig}, each a field of {@link StageConfig}. */
 export const STAGE_CONTEXT_KEYS = Object.keys(
@@ -267,7 +317,8 @@ const stageConfigSchema = z
       if (
         production &&
         valid('webOrigins') &&
-        config.webOrigins.some((value) => !value.startsWith('https://'))
+        valid('webDomainName') &&
+        webOriginsOf(config).some((value) => !value.startsWith('https://'))
       ) {
         ctx.addIssue({
           code: 'custom',
@@ -299,6 +350,18 @@ const stageConfigSchema = z
         }
       }
       if (
+        valid('webDomainName') &&
+        valid('webCertificateArn') &&
+        (config.webDomainName === undefined) !== (config.webCertificateArn === undefined)
+      ) {
+        ctx.addIssue({
+          code: 'custom',
+          path: [config.webDomainName === undefined ? 'webDomainName' : 'webCertificateArn'],
+          message:
+            'webDomainName and webCertificateArn must be set together (or neither, to serve the app on the CloudFront domain)',
+        });
+      }
+      if (
         valid('artifactsExpireAfterDays') &&
         valid('artifactsInfrequentAccessAfterDays') &&
         config.artifactsExpireAfterDays <= config.artifactsInfrequentAccessAfterDays
@@ -315,8 +378,10 @@ const stageConfigSchema = z
   )
   .transform((config) => {
     const isProduction = config.stage === PRODUCTION_STAGE;
+    const webOrigins = webOriginsOf(config);
     return {
       ...config,
+      webOrigins,
       isProduction,
       removalPolicy: config.removalPolicy ?? (isProduction ? 'retain' : 'destroy'),
       deletionProtection: isProduction,
@@ -324,8 +389,8 @@ const stageConfigSchema = z
       logRetentionDays: config.logRetentionDays ?? (isProduction ? 365 : 30),
       cognitoDomainPrefix: config.cognitoDomainPrefix ?? `lgm-${config.stage}`,
       authCallbackUrls:
-        config.authCallbackUrls ?? config.webOrigins.map((origin) => `${origin}/auth/callback`),
-      authLogoutUrls: config.authLogoutUrls ?? config.webOrigins.map((origin) => `${origin}/`),
+        config.authCallbackUrls ?? webOrigins.map((origin) => `${origin}${WEB_AUTH_CALLBACK_PATH}`),
+      authLogoutUrls: config.authLogoutUrls ?? webOrigins.map((origin) => `${origin}/`),
       defaultModelId: config.defaultModelId ?? (config.chatModelIds[0] as string),
       wafEnabled: config.wafEnabled ?? isProduction,
     } as const;

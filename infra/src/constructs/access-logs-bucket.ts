@@ -6,12 +6,19 @@ import { Construct } from 'constructs';
 export interface AccessLogsBucketProps {
   /** Days a log object is kept. */
   readonly expireAfterDays: number;
+  /**
+   * Also a destination of CloudFront standard logs, which are delivered with an ACL grant: the
+   * bucket then keeps ACLs enabled (objects still belong to the bucket owner, and public ACLs
+   * stay blocked). Off by default: no ACLs at all.
+   */
+  readonly cloudFrontLogs?: boolean;
   readonly removalPolicy: RemovalPolicy;
 }
 
 /**
- * Target of the S3 server access logs of every other bucket. S3 delivers these logs only to
- * SSE-S3 encrypted buckets, and grants itself access through the bucket policy (no ACLs).
+ * Target of the S3 server access logs of every other bucket of its stack (and of CloudFront's
+ * logs, when asked). S3 delivers these logs only to SSE-S3 encrypted buckets, and grants itself
+ * access through the bucket policy (no ACLs).
  * It logs nowhere itself: logging into itself would write a log object per log object, and
  * cdk-nag's S1 accepts a bucket that other buckets of its stack log to.
  */
@@ -26,7 +33,13 @@ export class AccessLogsBucket extends Construct {
       // (SSE-KMS is not supported on the destination bucket).
       encryption: BucketEncryption.S3_MANAGED,
       blockPublicAccess: BlockPublicAccess.BLOCK_ALL,
-      objectOwnership: ObjectOwnership.BUCKET_OWNER_ENFORCED,
+      // CloudFront's standard logging (legacy) writes with ACLs: https://docs.aws.amazon.com/
+      // AmazonCloudFront/latest/DeveloperGuide/standard-logging-legacy-s3.html. The newer log
+      // deliveries for CloudFront are created in us-east-1 whatever the stage's region, and the
+      // legacy logging is what cdk-nag's CFR3 and AWS Config's cloudfront-accesslogs-enabled check.
+      objectOwnership: props.cloudFrontLogs
+        ? ObjectOwnership.BUCKET_OWNER_PREFERRED
+        : ObjectOwnership.BUCKET_OWNER_ENFORCED,
       enforceSSL: true,
       minimumTLSVersion: 1.2,
       versioned: true,
