@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -177,6 +177,12 @@ describe('the dev app', () => {
       expect(sources.filter((source) => /node_modules\/(@aws-sdk|@smithy)\//.test(source))).toEqual(
         [],
       );
+      // Within the 1 MB budget (ARCHITECTURE §5), with ajv beside the bundle for the MCP client.
+      expect(statSync(join(directory, 'index.mjs')).size).toBeLessThanOrEqual(1024 * 1024);
+      expect(existsSync(join(directory, 'node_modules', 'ajv', 'package.json'))).toBe(true);
+      expect(
+        sources.filter((source) => /node_modules\/(ajv|@fastify\/ajv-compiler)\//.test(source)),
+      ).toEqual([]);
     }
   });
 

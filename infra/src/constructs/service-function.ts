@@ -6,6 +6,16 @@ import { NodejsFunction, OutputFormat, SourceMapMode } from 'aws-cdk-lib/aws-lam
 import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 
+/** ajv and its dependencies, shipped beside chat bundles (see tools/scripts/bundle.mjs). */
+const AJV_PACKAGES = [
+  'ajv',
+  'ajv-formats',
+  'fast-deep-equal',
+  'fast-uri',
+  'json-schema-traverse',
+  'require-from-string',
+];
+
 /** Where a {@link ServiceFunction} runs when it needs the VPC (the database, the endpoints). */
 export interface ServiceFunctionNetwork {
   readonly vpc: IVpc;
@@ -137,7 +147,9 @@ export class ServiceFunction extends Construct {
         sourcesContent: false,
         banner: ESM_REQUIRE_BANNER,
         // The same lists as tools/scripts/bundle.mjs for Lambda entries: the SDK comes with the
-        // runtime; pdfjs and the optional ONNX runtime are never loaded by these services.
+        // runtime; pdfjs and the optional ONNX runtime are never loaded by these services;
+        // fastify's JSON-schema compilers are never loaded (server-kit supplies zod compilers);
+        // ajv, which the MCP SDK imports, is copied beside the bundle to keep it under 1 MB.
         externalModules: [
           '@aws-sdk/*',
           '@smithy/*',
@@ -145,7 +157,20 @@ export class ServiceFunction extends Construct {
           '@huggingface/transformers',
           'onnxruntime-node',
           'sharp',
+          '@fastify/ajv-compiler',
+          '@fastify/fast-json-stringify-compiler',
+          ...AJV_PACKAGES,
         ],
+        commandHooks: {
+          beforeBundling: () => [],
+          beforeInstall: () => [],
+          // Copied from the workspace, offline, like doc-ingestor's pdfjs.
+          afterBundling: (inputDir: string, outputDir: string) =>
+            AJV_PACKAGES.map(
+              (name) =>
+                `mkdir -p "${outputDir}/node_modules" && cp -R "${inputDir}/node_modules/${name}" "${outputDir}/node_modules/"`,
+            ),
+        },
         tsconfig: `${root}/tsconfig.base.json`,
         esbuildArgs: { '--legal-comments': 'none' },
       },
