@@ -2,8 +2,9 @@
 // Lambda cold start as far as our code decides it: module load + bootstrap + first invocation of
 // each Lambda bundle, in a fresh Node process per sample (what a new execution environment does).
 // Budget (ARCHITECTURE §5): ≤ 150 ms locally; bundles ≤ 1 MB minified. Prints figures and ratios.
-import { execFileSync } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
 import { statSync } from 'node:fs';
+import { createServer } from 'node:http';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -31,10 +32,47 @@ const socketPing = {
   isBase64Encoded: false,
 };
 
+// Stands in for API Gateway's management API: the socket Lambda posts its pong there.
+const callbacks = createServer((request, response) => {
+  request.resume();
+  request.on('end', () => response.writeHead(200).end());
+});
+await new Promise((done) => callbacks.listen(0, '127.0.0.1', done));
+const callbackUrl = `http://127.0.0.1:${callbacks.address().port}`;
+
+// The configuration a deployed chat service reads. Nothing is contacted at cold start: the pool,
+// the DynamoDB and S3 clients and the JWKS are lazy, so these names only have to be valid.
+const chatServiceEnv = {
+  AWS_REGION: 'us-east-1',
+  AWS_ACCESS_KEY_ID: 'AKIDBENCH',
+  AWS_SECRET_ACCESS_KEY: 'bench',
+  DATABASE_URL: 'postgres://bench:bench@127.0.0.1:9/bench',
+  SESSIONS_TABLE: 'lgm-bench-sessions',
+  CONNECTIONS_TABLE: 'lgm-bench-connections',
+  MCP_TOOLS_TABLE: 'lgm-bench-mcp-tools',
+  DOCUMENTS_BUCKET: 'lgm-bench-documents',
+  ARTIFACTS_BUCKET: 'lgm-bench-artifacts',
+  AUTH_ISSUER: 'https://cognito-idp.us-east-1.amazonaws.com/us-east-1_bench',
+  AUTH_AUDIENCE: 'bench-client',
+  LLM_PROVIDER: 'bedrock',
+  EMBEDDINGS_PROVIDER: 'bedrock-titan',
+  EMBEDDING_DIMENSIONS: '1024',
+  BEDROCK_REGION: 'us-east-1',
+};
+
 const lambdas = [
-  { app: 'chat-api', entry: 'lambda', event: restHealth },
-  { app: 'ws-gateway', entry: 'lambda', event: socketPing },
-  { app: 'doc-ingestor', entry: 'lambda', event: { kind: 'health' } },
+  { app: 'chat-api', entry: 'lambda', event: restHealth, env: chatServiceEnv },
+  {
+    app: 'ws-gateway',
+    entry: 'lambda',
+    event: socketPing,
+    env: {
+      ...chatServiceEnv,
+      TURN_QUEUE_URL: 'https://sqs.us-east-1.amazonaws.com/123456789012/lgm-bench-turns',
+      WS_CALLBACK_URL: callbackUrl,
+    },
+  },
+  { app: 'doc-ingestor', entry: 'lambda', event: { kind: 'health' }, env: {} },
 ];
 
 for (const { app, entry } of lambdas) {
@@ -60,18 +98,22 @@ const percentile = (values, p) => {
 
 console.log(`Lambda cold start, ${SAMPLES} fresh processes each (budget ${BUDGET_MS} ms)`);
 console.log('bundle                    size      load p50   total p50   total p95   p95/budget');
-for (const { app, entry, event } of lambdas) {
+for (const { app, entry, event, env } of lambdas) {
   const bundle = join(root, 'dist/apps', app, `${entry}.mjs`);
   const totals = [];
   const loads = [];
   for (let i = 0; i < SAMPLES; i += 1) {
-    const out = execFileSync(
-      process.execPath,
-      ['--input-type=module', '-e', probe, bundle, JSON.stringify(event)],
-      {
-        env: { PATH: process.env.PATH, LOG_LEVEL: 'warn' },
-        encoding: 'utf8',
-      },
+    // Asynchronous, so this process keeps answering the socket Lambda's callbacks meanwhile.
+    const out = await new Promise((done, fail) =>
+      execFile(
+        process.execPath,
+        ['--input-type=module', '-e', probe, bundle, JSON.stringify(event)],
+        { env: { PATH: process.env.PATH, LOG_LEVEL: 'warn', ...env }, encoding: 'utf8' },
+        (error, stdout, stderr) =>
+          error
+            ? fail(new Error(`${app}/${entry}: ${(stderr || error.message).slice(-2000)}`))
+            : done(stdout),
+      ),
     );
     const { load, firstInvoke } = JSON.parse(out);
     loads.push(load);
@@ -83,3 +125,4 @@ for (const { app, entry, event } of lambdas) {
     `${`${app}/${entry}.mjs`.padEnd(24)} ${`${kb.toFixed(0)} KB`.padStart(7)} ${`${percentile(loads, 50).toFixed(1)} ms`.padStart(10)} ${`${percentile(totals, 50).toFixed(1)} ms`.padStart(11)} ${`${p95.toFixed(1)} ms`.padStart(11)} ${(p95 / BUDGET_MS).toFixed(2).padStart(12)}`,
   );
 }
+callbacks.close();
