@@ -92,6 +92,22 @@ describe('App: the signed-in workspace', () => {
     expect(new URL(sockets.latest().url).searchParams.get('token')).toBe('access-token-1');
   });
 
+  it('opens one socket per tab under StrictMode, whose effects connect, close and connect', async () => {
+    // Arrange
+    const backend = fakeBackend();
+    backend.sessions.push(sessionView({ title: 'Strict' }));
+
+    // Act
+    const { sockets } = renderApp({ backend, strict: true });
+    expect(await screen.findByRole('link', { name: 'Strict' })).toBeTruthy();
+    await waitFor(() => expect(sockets.latest().readyState).toBe(1));
+
+    // Assert
+    const open = sockets.sockets.filter((socket) => socket.readyState === 1);
+    expect(open).toHaveLength(1);
+    expect(sockets.sockets).toHaveLength(1);
+  });
+
   it('renews the token once after a 401 and repeats the call', async () => {
     // Arrange
     const backend = fakeBackend();

@@ -14,7 +14,7 @@ export function ArtifactFiles({ files }: { files: readonly ArtifactRef[] }): JSX
   if (files.length === 0) return null;
   return (
     <div className="artifacts">
-      <h4 className="artifacts-title">{t('tools.files')}</h4>
+      <h3 className="artifacts-title">{t('tools.files')}</h3>
       <ul className="artifact-list">
         {files.map((file) =>
           file.contentType?.startsWith('image/') && file.contentType !== 'image/svg+xml' ? (

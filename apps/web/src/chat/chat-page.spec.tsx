@@ -87,6 +87,28 @@ describe('ChatPage', () => {
     expect(composer().value).toBe('');
   });
 
+  it('keeps the messages a list inside the live log, each under a heading below the title', async () => {
+    // Arrange
+    const { socket, sessionId } = await startChat();
+
+    // Act
+    stream(socket, sessionId, (s) => [s.started(0), s.delta(1, 'Hello.'), s.completed(2)]);
+
+    // Assert: a role on the <ol> itself would orphan its items (axe `listitem`).
+    const log = screen.getByRole('log', { name: 'Conversation' });
+    expect(log.getAttribute('aria-live')).toBe('polite');
+    expect(log.getAttribute('aria-busy')).toBe('false');
+    const list = within(log).getByRole('list');
+    expect(within(list).getAllByRole('listitem')).toHaveLength(2);
+    // The page title is the <h1>; each message's hidden heading comes next (axe `heading-order`).
+    expect(screen.getByRole('heading', { level: 1 })).toBeTruthy();
+    expect(
+      within(list)
+        .getAllByRole('heading', { level: 2 })
+        .map((heading) => heading.textContent),
+    ).toEqual(['You', 'LGM']);
+  });
+
   it('opens a citation in the side panel with passage, document, page and heading', async () => {
     // Arrange
     const { socket, sessionId } = await startChat();
@@ -337,6 +359,39 @@ describe('ChatPage', () => {
     );
   });
 
+  it('names the model in the footer of a stored answer, as the live answer did', async () => {
+    // Arrange: a stored message says nothing of its model (only the turn's events do).
+    const backend = fakeBackend();
+    const session = sessionView({ title: 'Stored', model: 'anthropic.claude' });
+    backend.sessions.push(session);
+    backend.messages.set(session.id, [
+      {
+        id: '01HX5Z7Q8R9S0T1V2W3X4Y5Z9C',
+        sessionId: session.id,
+        role: 'assistant',
+        text: 'Stored answer.',
+        content: [{ type: 'text', text: 'Stored answer.' }],
+        createdAt: '2026-05-01T12:00:01.000Z',
+        status: 'complete',
+        turnId: TURN_ID,
+        citations: [],
+        toolCalls: [],
+        usage: { inputTokens: 329, outputTokens: 106, costUsd: null },
+      },
+    ]);
+
+    // Act
+    renderApp({ backend, path: `/chat/${session.id}` });
+    const answer = await screen.findByTestId('assistant-message');
+
+    // Assert
+    await waitFor(() =>
+      expect([...answer.querySelectorAll('.message-meta')].map((meta) => meta.textContent)).toEqual(
+        ['anthropic.claude', '329 in · 106 out tokens'],
+      ),
+    );
+  });
+
   it('shows a deleted conversation as not found', async () => {
     // Act
     renderApp({ path: '/chat/01HX5Z7Q8R9S0T1V2W3X4Y5ZZZ' });
@@ -377,5 +432,7 @@ describe('ChatPage', () => {
     expect(screen.getByRole('switch', { name: 'Documents' }).getAttribute('aria-checked')).toBe(
       'false',
     );
+    // The picker may cut a long name short on screen; its title holds the whole name.
+    await waitFor(() => expect(picker.title).toBe('Nova Lite'));
   });
 });

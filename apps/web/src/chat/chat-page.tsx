@@ -92,6 +92,9 @@ export function ChatPage({ sessionId }: { sessionId?: string }): JSX.Element {
   }, [active, stop]);
 
   const model = session?.model ?? draftModel;
+  // A stored answer does not say which model wrote it (only its turn.started event does), so
+  // after a reload the footer names the session's model rather than dropping the name.
+  const fallbackModel = session?.model;
   const changeModel = async (next: string) => {
     if (!sessionId) {
       setDraftModel(next);
@@ -175,8 +178,9 @@ export function ChatPage({ sessionId }: { sessionId?: string }): JSX.Element {
               <Skeleton lines={4} label={t('chat.loading')} />
             </div>
           ) : (
-            <ol
-              className="messages"
+            // The live region wraps the list: a role on the <ol> itself would take away its list
+            // semantics and leave the <li> messages orphaned.
+            <div
               role="log"
               aria-label={t('chat.conversation')}
               aria-live="polite"
@@ -184,17 +188,20 @@ export function ChatPage({ sessionId }: { sessionId?: string }): JSX.Element {
               // Screen readers wait until the answer is complete instead of reading every token.
               aria-busy={streaming}
             >
-              {entries.map((entry, index) => (
-                <EntryView
-                  key={entry.key}
-                  entry={entry}
-                  isLast={index === entries.length - 1}
-                  onCitation={openCitation}
-                  onRetry={() => sessionId && void chat.retry(sessionId, entry.key)}
-                  canRetry={!streaming}
-                />
-              ))}
-            </ol>
+              <ol className="messages">
+                {entries.map((entry, index) => (
+                  <EntryView
+                    key={entry.key}
+                    entry={entry}
+                    isLast={index === entries.length - 1}
+                    onCitation={openCitation}
+                    onRetry={() => sessionId && void chat.retry(sessionId, entry.key)}
+                    canRetry={!streaming}
+                    fallbackModel={fallbackModel}
+                  />
+                ))}
+              </ol>
+            </div>
           )}
         </MessageScroller>
         <div className="composer-dock">
@@ -232,12 +239,14 @@ function EntryView({
   onCitation,
   onRetry,
   canRetry,
+  fallbackModel,
 }: {
   entry: ChatEntry;
   isLast: boolean;
   onCitation: (entryKey: string, citationId: string) => void;
   onRetry: () => void;
   canRetry: boolean;
+  fallbackModel?: string;
 }): JSX.Element {
   if (entry.kind === 'user') return <UserMessage entry={entry} onRetry={onRetry} />;
   return (
@@ -246,6 +255,7 @@ function EntryView({
       onCitation={onCitation}
       onRetry={onRetry}
       canRetry={canRetry && isLast}
+      fallbackModel={fallbackModel}
     />
   );
 }

@@ -87,6 +87,9 @@ export const Composer = forwardRef<ComposerHandle, ComposerProps>(function Compo
   };
 
   const modelOptions = models?.models ?? [];
+  const selectedModel = model ?? models?.defaultModel ?? '';
+  // A long display name is cut with an ellipsis in a narrow composer; the title keeps all of it.
+  const selectedName = modelOptions.find((option) => option.id === selectedModel)?.displayName;
   return (
     <form className="composer" onSubmit={submit} aria-label={t('composer.label')}>
       <label htmlFor="composer-input" className="visually-hidden">
@@ -111,9 +114,10 @@ export const Composer = forwardRef<ComposerHandle, ComposerProps>(function Compo
             <label className="model-picker">
               <span className="visually-hidden">{t('composer.model')}</span>
               <select
-                value={model ?? models?.defaultModel ?? ''}
+                value={selectedModel}
                 onChange={(event) => onModelChange(event.target.value)}
                 disabled={streaming}
+                title={selectedName}
               >
                 {modelOptions.map((option) => (
                   <option key={option.id} value={option.id}>

@@ -31,7 +31,7 @@ export const UserMessage = memo(function UserMessage({
   const { t } = useI18n();
   return (
     <li className="message message-user" data-testid="user-message">
-      <h3 className="visually-hidden">{t('chat.you')}</h3>
+      <h2 className="visually-hidden">{t('chat.you')}</h2>
       <div className={`bubble${entry.sendState === 'failed' ? ' bubble-failed' : ''}`}>
         <p className="user-text">{entry.text}</p>
       </div>
@@ -54,11 +54,14 @@ export const AssistantMessage = memo(function AssistantMessage({
   onCitation,
   onRetry,
   canRetry,
+  fallbackModel,
 }: {
   entry: AssistantEntry;
   onCitation: (turnKey: string, citationId: string) => void;
   onRetry: () => void;
   canRetry: boolean;
+  /** The model named when the answer does not say (a stored message carries no model). */
+  fallbackModel?: string;
 }): JSX.Element {
   const { t, locale, formatNumber } = useI18n();
   const labels = useMarkdownLabels();
@@ -87,6 +90,7 @@ export const AssistantMessage = memo(function AssistantMessage({
     });
   };
 
+  const shownModel = answer.model ?? fallbackModel;
   const waiting = streaming && answer.text === '' && answer.toolCalls.length === 0;
   return (
     <li
@@ -99,7 +103,7 @@ export const AssistantMessage = memo(function AssistantMessage({
         <SparkIcon size={16} />
       </div>
       <div className="message-body">
-        <h3 className="visually-hidden">{t('chat.assistant')}</h3>
+        <h2 className="visually-hidden">{t('chat.assistant')}</h2>
         {answer.toolCalls.length > 0 && (
           <div className="tool-calls">
             {answer.toolCalls.map((call) => (
@@ -167,7 +171,7 @@ export const AssistantMessage = memo(function AssistantMessage({
             >
               {copied ? <CheckIcon size={14} /> : <CopyIcon size={14} />}
             </button>
-            {answer.model && <span className="message-meta">{answer.model}</span>}
+            {shownModel && <span className="message-meta">{shownModel}</span>}
             {answer.usage && (
               <span className="message-meta">
                 {t('chat.tokens', {

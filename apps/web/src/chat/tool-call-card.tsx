@@ -123,7 +123,7 @@ function OutputBlock({
 }): JSX.Element {
   return (
     <section className={`tool-block${tone ? ` tool-block-${tone}` : ''}`}>
-      <h4 className="tool-block-label">{label}</h4>
+      <h3 className="tool-block-label">{label}</h3>
       <pre tabIndex={0}>{text}</pre>
     </section>
   );

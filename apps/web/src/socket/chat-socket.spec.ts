@@ -397,6 +397,99 @@ describe('ChatSocket', () => {
     expect(states[states.length - 1]).toBe('closed');
   });
 
+  it('keeps one socket when closed and connected again while the token is pending', async () => {
+    // Arrange: React StrictMode runs the app's effect as connect → close → connect at once.
+    const { socket, fakes, states } = setup();
+
+    // Act
+    socket.connect();
+    socket.close();
+    socket.connect();
+    await advance();
+    fakes.latest().open();
+
+    // Assert
+    expect(fakes.sockets).toHaveLength(1);
+    expect(socket.connectionState).toBe('open');
+    expect(states[states.length - 1]).toBe('open');
+  });
+
+  it('keeps one socket when asked to reconnect while a token is pending', async () => {
+    // Arrange: the token of the attempt after a drop takes a while (a silent renewal).
+    const fakes = fakeSockets();
+    const tokens: ((token: string) => void)[] = [];
+    const socket = new ChatSocket({
+      url: WS_URL,
+      getToken: () => new Promise<string>((resolve) => tokens.push(resolve)),
+      createSocket: fakes.create,
+      random: () => 0,
+      backoff: { initialMs: 100, maxMs: 1000, factor: 2 },
+    });
+    socket.connect();
+    tokens.shift()?.('first');
+    await advance();
+    fakes.latest().open();
+    fakes.latest().drop();
+    await advance(50);
+
+    // Act: the browser comes back online while that token is still pending.
+    socket.reconnectNow();
+    for (const resolve of tokens.splice(0)) resolve('renewed');
+    await advance();
+
+    // Assert
+    expect(fakes.sockets).toHaveLength(2);
+  });
+
+  it('lets go of a socket still connecting when a newer attempt replaces it', async () => {
+    // Arrange
+    const { socket, fakes } = setup();
+    socket.connect();
+    await advance();
+    fakes.latest().open();
+    fakes.latest().drop();
+    await advance(50);
+    const stale = fakes.latest();
+
+    // Act: a reconnect now while the backoff's socket is still connecting, which then opens.
+    socket.reconnectNow();
+    await advance();
+    const current = fakes.latest();
+    stale.open();
+    current.open();
+    const sending = socket.sendMessage({
+      sessionId: SESSION_ID,
+      content: 'Hi',
+      clientMessageId: 'c-1',
+    });
+    void sending.catch(() => undefined);
+
+    // Assert
+    expect(fakes.sockets).toHaveLength(3);
+    expect(stale.closedWith).toBe(1000);
+    expect(stale.framesOf('sendMessage')).toEqual([]);
+    expect(current.framesOf('sendMessage')).toHaveLength(1);
+    expect(socket.connectionState).toBe('open');
+  });
+
+  it('closes a socket that opens after close() superseded it', async () => {
+    // Arrange
+    const { socket, fakes } = setup();
+    socket.connect();
+    await advance();
+    const late = fakes.latest();
+
+    // Act
+    socket.close();
+    late.readyState = 0; // Its open event was already on its way.
+    late.closedWith = undefined;
+    late.open();
+
+    // Assert
+    expect(late.closedWith).toBe(1000);
+    expect(socket.connectionState).toBe('closed');
+  });
+
   it('does not connect without a token', async () => {
     // Arrange
     const { socket, fakes, states } = setup({ token: null });

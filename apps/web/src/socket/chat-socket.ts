@@ -119,7 +119,14 @@ export class ChatSocket {
   private readonly resumes = new Map<string, string>();
   /** Frames waiting for the socket to open (cancel requests). */
   private outbox: ClientFrame[] = [];
+  /** Failed attempts since the last open, for the backoff. */
   private attempt = 0;
+  /**
+   * Bumped by every `open()` and by `close()`. An `open()` still waiting for its token when a
+   * newer one started (StrictMode's connect → close → connect, `reconnectNow()` during a pending
+   * token) must not create a second socket, so it checks this after the await.
+   */
+  private generation = 0;
   private requestCounter = 0;
   private reconnectTimer: ReturnType<typeof setTimeout> | undefined;
   private pingTimer: ReturnType<typeof setInterval> | undefined;
@@ -150,6 +157,7 @@ export class ChatSocket {
 
   /** Closes for good (sign-out, unmount): no reconnect, pending requests fail. */
   close(): void {
+    this.generation += 1;
     this.setState('closed');
     this.stopTimers();
     const socket = this.socket;
@@ -224,6 +232,8 @@ export class ChatSocket {
   }
 
   private async open(state: 'connecting' | 'reconnecting'): Promise<void> {
+    this.generation += 1;
+    const generation = this.generation;
     this.setState(state);
     let token: string | null;
     try {
@@ -231,7 +241,8 @@ export class ChatSocket {
     } catch {
       token = null;
     }
-    if (this.state === 'closed') return;
+    // Closed, or a newer attempt started while the token was fetched: that one connects.
+    if (generation !== this.generation || this.state === 'closed') return;
     if (!token) {
       this.setState('closed');
       return;
@@ -245,9 +256,17 @@ export class ChatSocket {
       this.scheduleReconnect();
       return;
     }
+    // Never two sockets: one still connecting from an earlier attempt is let go.
+    const previous = this.socket;
+    if (previous) {
+      previous.onclose = null;
+      previous.close(1000, 'replaced');
+    }
     this.socket = socket;
     socket.onopen = () => this.handleOpen(socket);
-    socket.onmessage = (event) => this.handleMessage(event.data);
+    socket.onmessage = (event) => {
+      if (this.socket === socket) this.handleMessage(event.data);
+    };
     socket.onerror = () => undefined; // A close event follows; that is where we react.
     socket.onclose = () => {
       if (this.socket !== socket) return;
@@ -258,7 +277,12 @@ export class ChatSocket {
   }
 
   private handleOpen(socket: WebSocketLike): void {
-    if (this.socket !== socket) return;
+    if (this.socket !== socket) {
+      // Superseded (closed or replaced while it was connecting): it must not stay open unseen.
+      socket.onclose = null;
+      socket.close(1000, 'superseded');
+      return;
+    }
     this.attempt = 0;
     this.setState('open');
     // Resume every turn still running, from the last seq applied: nothing is asked for twice.

@@ -1,4 +1,5 @@
 import { render } from '@testing-library/react';
+import { StrictMode } from 'react';
 
 import { App } from '../app';
 import type { UploadTransport } from '../documents/upload-transport';
@@ -24,6 +25,8 @@ export interface RenderAppOptions {
   sockets?: ReturnType<typeof fakeSockets>;
   transport?: UploadTransport;
   locale?: Locale;
+  /** Wraps the app in React's StrictMode, as `main.tsx` does (effects run twice on mount). */
+  strict?: boolean;
 }
 
 /** The whole app against the fake backend, a fake sign-in and fake sockets, at `path`. */
@@ -34,6 +37,7 @@ export function renderApp({
   sockets = fakeSockets(ackingServer(), { autoOpen: true }),
   transport = async () => undefined,
   locale = 'en',
+  strict = false,
 }: RenderAppOptions = {}) {
   const history = memoryHistory(path);
   const storage = memoryStorage();
@@ -42,7 +46,7 @@ export function renderApp({
     counter += 1;
     return `client-${counter}`;
   };
-  const result = render(
+  const app = (
     <PreferencesProvider initial={{ locale, theme: 'system' }} storage={storage}>
       <App
         fetchFn={backend.fetchFn}
@@ -55,7 +59,8 @@ export function renderApp({
         uploadTransport={transport}
         newId={newId}
       />
-    </PreferencesProvider>,
+    </PreferencesProvider>
   );
+  const result = render(strict ? <StrictMode>{app}</StrictMode> : app);
   return { ...result, backend, auth, sockets, history, storage };
 }
