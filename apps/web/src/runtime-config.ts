@@ -27,6 +27,11 @@ export const authConfigSchema = z.object({
     .regex(/^\/[^/\\]/, 'must be a path on this origin')
     .default('/auth/callback'),
   scope: z.string().min(1).default('openid profile email'),
+  /**
+   * Where sign-out goes when the issuer's discovery names no end-session endpoint: Cognito's
+   * `https://<domain>/logout`, called with `client_id` and `logout_uri`.
+   */
+  signOutUrl: httpUrl.optional(),
 });
 
 export type AuthConfig = z.infer<typeof authConfigSchema>;

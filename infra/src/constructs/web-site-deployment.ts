@@ -22,6 +22,8 @@ export interface WebRuntimeConfig {
     readonly clientId: string;
     readonly redirectPath: string;
     readonly scope: string;
+    /** Cognito's hosted-domain logout endpoint. */
+    readonly signOutUrl: string;
   };
 }
 

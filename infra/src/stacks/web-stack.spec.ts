@@ -525,6 +525,7 @@ describe('WebStack (dev defaults)', () => {
           clientId: outputRef(lgm.identity.webClient),
           redirectPath: '/auth/callback',
           scope: 'openid email profile',
+          signOutUrl: expect.stringMatching(/^https:\/\/.+\.amazoncognito\.com\/logout$/),
         },
       });
     });

@@ -148,6 +148,9 @@ export class WebStack extends Stack {
         clientId: props.webClient.userPoolClientId,
         redirectPath: WEB_AUTH_CALLBACK_PATH,
         scope: WEB_CLIENT_SCOPES.map((scope) => scope.scopeName).join(' '),
+        // Cognito's discovery has no end_session_endpoint: the hosted domain's /logout ends the
+        // Cognito session (it takes client_id and logout_uri, one of the client's logout URLs).
+        signOutUrl: `${props.hostedDomainUrl}/logout`,
       },
     };
     this.deployment = new WebSiteDeployment(this, 'Deployment', {

@@ -99,6 +99,10 @@ export async function createOidcAuthClient(
     async signOut() {
       const user = await manager.getUser();
       await manager.removeUser();
+      if (config.signOutUrl !== undefined) {
+        window.location.assign(cognitoLogoutUrl(config.signOutUrl, config.clientId, origin));
+        return;
+      }
       try {
         await manager.signoutRedirect({ id_token_hint: user?.id_token });
       } catch {
@@ -128,4 +132,15 @@ export function safeReturnPath(value: unknown): string {
   if (typeof value !== 'string' || !/^\/(?![/\\])/.test(value)) return '/chat';
   if (value.startsWith('/auth/')) return '/chat';
   return value;
+}
+
+/**
+ * Cognito's logout endpoint ends the hosted-UI session and sends the browser back to
+ * `logout_uri`, which must be one of the app client's sign-out URLs (the web origin + `/`).
+ */
+export function cognitoLogoutUrl(signOutUrl: string, clientId: string, origin: string): string {
+  const url = new URL(signOutUrl);
+  url.searchParams.set('client_id', clientId);
+  url.searchParams.set('logout_uri', new URL('/', origin).toString());
+  return url.toString();
 }
