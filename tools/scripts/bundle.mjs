@@ -19,7 +19,7 @@ const BUDGET_BYTES = 1024 * 1024;
 const RUNTIME_PROVIDED = ['@aws-sdk/*', '@smithy/*'];
 // - ajv (with ajv-formats), which the MCP SDK's client imports for tool output schemas: 100 KB
 //   minified that would push chat-api over the budget; deployed beside like pdfjs (infra copies
-//   AJV_PACKAGES from service-function.ts).
+//   AJV_PACKAGES in infra/src/constructs/lambda-bundling.ts).
 const SHIPPED_BESIDE = [
   'pdfjs-dist',
   'pdfjs-dist/*',

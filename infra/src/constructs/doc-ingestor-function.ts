@@ -4,11 +4,12 @@ import type { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import { type IVpc, SecurityGroup, type SubnetSelection } from 'aws-cdk-lib/aws-ec2';
 import { PolicyDocument, PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { Architecture, LoggingFormat, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
-import { NodejsFunction, OutputFormat, SourceMapMode } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 
 import { workspaceRoot } from '../workspace';
+import { lambdaBundling } from './lambda-bundling';
 
 /** Properties of {@link DocIngestorFunction}. */
 export interface DocIngestorFunctionProps {
@@ -24,11 +25,6 @@ export interface DocIngestorFunctionProps {
   readonly logRetention: RetentionDays;
   readonly removalPolicy: RemovalPolicy;
 }
-
-// CommonJS dependencies inside an ES module bundle still call require() for Node built-ins
-// (the same banner as tools/scripts/bundle.mjs).
-const ESM_REQUIRE_BANNER =
-  "import { createRequire as __lgmCreateRequire } from 'node:module'; const require = __lgmCreateRequire(import.meta.url);";
 
 /**
  * apps/doc-ingestor's Lambda entry, bundled by esbuild (ESM, minified, source maps; the AWS SDK v3
@@ -109,45 +105,7 @@ export class DocIngestorFunction extends Construct {
         NODE_OPTIONS: '--enable-source-maps',
         ...props.environment,
       },
-      bundling: {
-        forceDockerBundling: false,
-        format: OutputFormat.ESM,
-        mainFields: ['module', 'main'],
-        target: 'node22',
-        minify: true,
-        sourceMap: true,
-        sourceMapMode: SourceMapMode.DEFAULT,
-        sourcesContent: false,
-        banner: ESM_REQUIRE_BANNER,
-        // The same lists as tools/scripts/bundle.mjs: the SDK comes with the runtime, pdfjs is
-        // shipped beside the bundle (below), the optional ONNX runtime is never deployed here.
-        externalModules: [
-          '@aws-sdk/*',
-          '@smithy/*',
-          'pdfjs-dist',
-          '@huggingface/transformers',
-          'onnxruntime-node',
-          'sharp',
-        ],
-        commandHooks: {
-          beforeBundling: () => [],
-          beforeInstall: () => [],
-          // pdfjs is 3.3 MB of ES modules esbuild cannot shrink; copy just what the parser loads
-          // (no maps, no viewer, no sandbox) from the workspace, offline.
-          afterBundling: (inputDir: string, outputDir: string) => {
-            const from = `${inputDir}/node_modules/pdfjs-dist`;
-            const to = `${outputDir}/node_modules/pdfjs-dist`;
-            return [
-              `mkdir -p "${to}/legacy/build"`,
-              `cp "${from}/package.json" "${to}/"`,
-              `cp "${from}/legacy/build/pdf.mjs" "${from}/legacy/build/pdf.worker.mjs" "${to}/legacy/build/"`,
-              `cp -R "${from}/cmaps" "${from}/standard_fonts" "${to}/"`,
-            ];
-          },
-        },
-        tsconfig: join(root, 'tsconfig.base.json'),
-        esbuildArgs: { '--legal-comments': 'none' },
-      },
+      bundling: lambdaBundling(root, ['pdfjs']),
     });
   }
 }

@@ -2,19 +2,11 @@ import type { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import { type IVpc, SecurityGroup, type SubnetSelection } from 'aws-cdk-lib/aws-ec2';
 import { PolicyDocument, PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { Architecture, LoggingFormat, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
-import { NodejsFunction, OutputFormat, SourceMapMode } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 
-/** ajv and its dependencies, shipped beside chat bundles (see tools/scripts/bundle.mjs). */
-const AJV_PACKAGES = [
-  'ajv',
-  'ajv-formats',
-  'fast-deep-equal',
-  'fast-uri',
-  'json-schema-traverse',
-  'require-from-string',
-];
+import { lambdaBundling } from './lambda-bundling';
 
 /** Where a {@link ServiceFunction} runs when it needs the VPC (the database, the endpoints). */
 export interface ServiceFunctionNetwork {
@@ -40,11 +32,6 @@ export interface ServiceFunctionProps {
   readonly logRetention: RetentionDays;
   readonly removalPolicy: RemovalPolicy;
 }
-
-// CommonJS dependencies inside an ES module bundle still call require() for Node built-ins
-// (the same banner as tools/scripts/bundle.mjs).
-const ESM_REQUIRE_BANNER =
-  "import { createRequire as __lgmCreateRequire } from 'node:module'; const require = __lgmCreateRequire(import.meta.url);";
 
 /**
  * One Lambda entry of an LGM app, bundled by esbuild the way DocIngestorFunction bundles
@@ -136,44 +123,7 @@ export class ServiceFunction extends Construct {
         NODE_OPTIONS: '--enable-source-maps',
         ...props.environment,
       },
-      bundling: {
-        forceDockerBundling: false,
-        format: OutputFormat.ESM,
-        mainFields: ['module', 'main'],
-        target: 'node22',
-        minify: true,
-        sourceMap: true,
-        sourceMapMode: SourceMapMode.DEFAULT,
-        sourcesContent: false,
-        banner: ESM_REQUIRE_BANNER,
-        // The same lists as tools/scripts/bundle.mjs for Lambda entries: the SDK comes with the
-        // runtime; pdfjs and the optional ONNX runtime are never loaded by these services;
-        // fastify's JSON-schema compilers are never loaded (server-kit supplies zod compilers);
-        // ajv, which the MCP SDK imports, is copied beside the bundle to keep it under 1 MB.
-        externalModules: [
-          '@aws-sdk/*',
-          '@smithy/*',
-          'pdfjs-dist',
-          '@huggingface/transformers',
-          'onnxruntime-node',
-          'sharp',
-          '@fastify/ajv-compiler',
-          '@fastify/fast-json-stringify-compiler',
-          ...AJV_PACKAGES,
-        ],
-        commandHooks: {
-          beforeBundling: () => [],
-          beforeInstall: () => [],
-          // Copied from the workspace, offline, like doc-ingestor's pdfjs.
-          afterBundling: (inputDir: string, outputDir: string) =>
-            AJV_PACKAGES.map(
-              (name) =>
-                `mkdir -p "${outputDir}/node_modules" && cp -R "${inputDir}/node_modules/${name}" "${outputDir}/node_modules/"`,
-            ),
-        },
-        tsconfig: `${root}/tsconfig.base.json`,
-        esbuildArgs: { '--legal-comments': 'none' },
-      },
+      bundling: lambdaBundling(root, ['ajv']),
     });
   }
 }
