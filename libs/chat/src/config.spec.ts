@@ -1,6 +1,7 @@
 import { ConfigError, loadConfig } from '@lgm/core';
 
 import { chatServiceConfigSchema, defaultModelIdOf } from './config';
+import { DEFAULT_TURN_ENGINE_SETTINGS } from './engine/engine-deps';
 
 const minimal = {
   DATABASE_URL: 'postgres://lgm:lgm@127.0.0.1:5432/lgm',
@@ -60,6 +61,34 @@ describe('chat service config', () => {
     expect(config.TURN_MAX_STEPS).toBe(0);
     expect(defaultModelIdOf(config)).toBe('claude-haiku-4-5');
     expect(defaultModelIdOf({ ...config, DEFAULT_MODEL_ID: 'nova-pro' })).toBe('nova-pro');
+  });
+
+  it('reads the turn engine tunables, with the engine defaults when unset', () => {
+    expect(loadConfig(chatServiceConfigSchema, minimal)).toMatchObject({
+      TURN_CANCEL_POLL_MS: DEFAULT_TURN_ENGINE_SETTINGS.cancelPollMs,
+      TURN_FLUSH_INTERVAL_MS: DEFAULT_TURN_ENGINE_SETTINGS.flushIntervalMs,
+      TURN_FLUSH_EVENTS: DEFAULT_TURN_ENGINE_SETTINGS.flushMaxEvents,
+    });
+    expect(
+      loadConfig(chatServiceConfigSchema, {
+        ...minimal,
+        TURN_CANCEL_POLL_MS: '2000',
+        TURN_FLUSH_INTERVAL_MS: '500',
+        TURN_FLUSH_EVENTS: '',
+      }),
+    ).toMatchObject({
+      TURN_CANCEL_POLL_MS: 2000,
+      TURN_FLUSH_INTERVAL_MS: 500,
+      TURN_FLUSH_EVENTS: DEFAULT_TURN_ENGINE_SETTINGS.flushMaxEvents,
+    });
+    expect(
+      problems({
+        ...minimal,
+        TURN_CANCEL_POLL_MS: '5',
+        TURN_FLUSH_INTERVAL_MS: '1 s',
+        TURN_FLUSH_EVENTS: '0',
+      }).sort(),
+    ).toEqual(['TURN_CANCEL_POLL_MS', 'TURN_FLUSH_EVENTS', 'TURN_FLUSH_INTERVAL_MS']);
   });
 
   it('reports every bad key at once', () => {

@@ -2,6 +2,8 @@ import { checkModelSettings, EXTRACTIVE_MODEL_ID, modelSettingsShape } from '@lg
 import { checkDatabaseSettings, databaseSettingsShape } from '@lgm/persistence';
 import * as z from 'zod';
 
+import { DEFAULT_TURN_ENGINE_SETTINGS } from './engine/engine-deps';
+
 /**
  * The environment every chat service reads (chat-api, ws-gateway and its turn worker), so they
  * compose the same runtime from the same keys. Merge {@link chatServiceConfigShape} into the
@@ -79,6 +81,16 @@ export const chatServiceConfigShape = {
   TURN_MAX_OUTPUT_TOKENS: wholeNumber(16, 64_000, 4_096),
   /** Token budget of a prompt plus its answer (history and passages are trimmed to fit). */
   PROMPT_BUDGET_TOKENS: wholeNumber(1_024, 1_000_000, 16_000),
+  /**
+   * How often a process reads the stored cancel flags of the turns it runs (one batched read for
+   * all of them): how soon a cancel sent to another process (chat-api's REST cancel, the socket
+   * Lambda) stops a turn. A cancel sent to the process running the turn acts at once.
+   */
+  TURN_CANCEL_POLL_MS: wholeNumber(50, 60_000, DEFAULT_TURN_ENGINE_SETTINGS.cancelPollMs),
+  /** Longest time a turn event waits before it is stored (what `resume` from the store sees). */
+  TURN_FLUSH_INTERVAL_MS: wholeNumber(10, 10_000, DEFAULT_TURN_ENGINE_SETTINGS.flushIntervalMs),
+  /** Pending events that make a turn store at once (BatchWriteItem writes 25 per call). */
+  TURN_FLUSH_EVENTS: wholeNumber(1, 1_000, DEFAULT_TURN_ENGINE_SETTINGS.flushMaxEvents),
 };
 
 type ChatServiceConfigInput = z.output<z.ZodObject<typeof chatServiceConfigShape>>;

@@ -214,6 +214,8 @@ export function createChatRuntime(
   const engine = createTurnEngine({
     sessions,
     turns,
+    // One BatchGetItem per 100 running turns, whoever owns them, rather than a read per turn.
+    cancelFlags: (watched) => TurnRepository.cancelRequestsAmong(turnDeps, watched),
     usage,
     knowledgeBase,
     chatModel,
@@ -227,6 +229,9 @@ export function createChatRuntime(
       toolTimeoutMs: config.MCP_TOOL_TIMEOUT_MS + 1_000,
       turnTimeLimitMs: config.TURN_TIME_LIMIT_SECONDS * 1000,
       historyMessages: config.TURN_HISTORY_MESSAGES,
+      cancelPollMs: config.TURN_CANCEL_POLL_MS,
+      flushIntervalMs: config.TURN_FLUSH_INTERVAL_MS,
+      flushMaxEvents: config.TURN_FLUSH_EVENTS,
       maxOutputTokens: config.TURN_MAX_OUTPUT_TOKENS,
       promptBudget: {
         budgetTokens: config.PROMPT_BUDGET_TOKENS,

@@ -4,6 +4,7 @@ import type { SessionRepository, TurnRepository, UsageRecord } from '@lgm/persis
 import type { PromptBudgetOptions, RetrievedPassage } from '@lgm/rag';
 
 import type { SessionUpdate, ToolExecutor, TurnEngine } from '../ports';
+import type { CancelFlagReader } from './cancel-watch';
 
 // The turn engine's dependencies (per-owner stores, model, tools) and its tunables.
 
@@ -11,6 +12,7 @@ import type { SessionUpdate, ToolExecutor, TurnEngine } from '../ports';
 export type TurnSessionStore = Pick<
   SessionRepository,
   | 'getSession'
+  | 'append'
   | 'appendMessage'
   | 'listMessages'
   | 'updateSession'
@@ -51,7 +53,10 @@ export interface TurnEngineSettings {
   readonly flushIntervalMs: number;
   /** Events that trigger a store at once. */
   readonly flushMaxEvents: number;
-  /** How often a running turn reads its stored cancel flag (cancels from other processes). */
+  /**
+   * How often the stored cancel flags of the turns running here are read (one batched read for
+   * all of them): how soon a cancel sent to another process stops a turn.
+   */
   readonly cancelPollMs: number;
   /** Earlier messages the model sees. */
   readonly historyMessages: number;
@@ -96,6 +101,11 @@ export const DEFAULT_TURN_ENGINE_SETTINGS: TurnEngineSettings = {
 export interface TurnEngineDeps {
   readonly sessions: (ownerId: string) => TurnSessionStore;
   readonly turns: (ownerId: string) => TurnRecordStore;
+  /**
+   * Reads many turns' cancel flags in one request (`TurnRepository.cancelRequestsAmong`).
+   * Absent: each running turn's flag is read on its own (`isCancelRequested`), still on one timer.
+   */
+  readonly cancelFlags?: CancelFlagReader;
   readonly usage: (ownerId: string) => UsageRecorder;
   /** Absent: turns never retrieve. */
   readonly knowledgeBase?: (ownerId: string) => KnowledgeBase;

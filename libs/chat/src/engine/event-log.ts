@@ -4,19 +4,19 @@ import type { JsonValue, TurnEventInput } from '@lgm/persistence';
 
 import type { TurnEventListener } from '../ports';
 
-/** Where a turn's events are stored (`SessionRepository.putTurnEvents`). */
-export interface TurnEventSink {
-  putTurnEvents(
-    sessionId: string,
-    turnId: string,
-    events: readonly TurnEventInput[],
-  ): Promise<void>;
-}
+/** Stores a batch of the turn's events (`SessionRepository.putTurnEvents` of its session). */
+export type TurnEventStore = (events: readonly TurnEventInput[]) => Promise<void>;
 
 export interface TurnEventLogOptions {
   readonly turnId: string;
   readonly sessionId: string;
-  readonly sink: TurnEventSink;
+  readonly store: TurnEventStore;
+  /**
+   * Nothing is stored before this settles, and nothing at all if it resolves false: a turn whose
+   * record is still being written must not store events under an id that may turn out not to be
+   * its own. Unset: events are stored from the start.
+   */
+  readonly storeWhen?: Promise<boolean>;
   readonly onEvent?: TurnEventListener | undefined;
   /** Longest time an event waits to be stored. */
   readonly flushIntervalMs: number;
@@ -42,6 +42,10 @@ export class TurnEventLog {
   private pending: TurnEventInput[] = [];
   private timer: ReturnType<typeof setTimeout> | undefined;
   private writing: Promise<void> = Promise.resolve();
+  /** A write is queued behind the current one (it will take whatever is pending then). */
+  private queued = false;
+  /** Pending events the write in progress is storing (they stay pending until it succeeds). */
+  private taken = 0;
 
   constructor(options: TurnEventLogOptions) {
     this.options = options;
@@ -66,7 +70,7 @@ export class TurnEventLog {
     }
     // Event data is JSON by construction (contracts' schemas); tool input came from JSON.parse.
     this.pending.push({ seq, type, data: data as unknown as JsonValue });
-    if (this.pending.length >= this.options.flushMaxEvents) void this.flush();
+    if (this.pending.length - this.taken >= this.options.flushMaxEvents) void this.flush();
     else this.timer ??= setTimeout(() => void this.flush(), this.options.flushIntervalMs);
     return event;
   }
@@ -77,7 +81,15 @@ export class TurnEventLog {
       clearTimeout(this.timer);
       this.timer = undefined;
     }
-    this.writing = this.writing.then(() => this.write());
+    // One write waiting is enough: it takes every event pending when it starts, so flushes
+    // asked for meanwhile (each event past flushMaxEvents asks) would only write tiny batches.
+    if (!this.queued) {
+      this.queued = true;
+      this.writing = this.writing.then(() => {
+        this.queued = false;
+        return this.write();
+      });
+    }
     return this.writing;
   }
 
@@ -101,7 +113,7 @@ export class TurnEventLog {
   private async writeOneByOne(batch: readonly TurnEventInput[]): Promise<void> {
     for (const event of batch) {
       try {
-        await this.options.sink.putTurnEvents(this.options.sessionId, this.options.turnId, [event]);
+        await this.options.store([event]);
       } catch (error) {
         this.options.logger.error(
           { err: error, turnId: this.options.turnId, seq: event.seq, type: event.type },
@@ -112,16 +124,26 @@ export class TurnEventLog {
   }
 
   private async write(): Promise<void> {
-    while (this.pending.length > 0) {
-      const batch = this.pending.slice(0, MAX_BATCH);
+    if (this.options.storeWhen !== undefined && !(await this.options.storeWhen)) {
+      this.pending = [];
+      return;
+    }
+    // What is pending now; events emitted during the writes wait for their own trigger (the
+    // interval or the count), so a busy turn stores in full batches rather than one by one.
+    let remaining = this.pending.length;
+    while (remaining > 0) {
+      const batch = this.pending.slice(0, Math.min(MAX_BATCH, remaining));
+      this.taken = batch.length;
       try {
-        await this.options.sink.putTurnEvents(this.options.sessionId, this.options.turnId, batch);
+        await this.options.store(batch);
       } catch (error) {
+        this.taken = 0;
         if (isAppError(error) && error.status < 500) {
           // Refused for what it holds (size, shape): retrying cannot help, and must not hold
           // back the events after it. Store them one by one and drop only the refused ones.
           await this.writeOneByOne(batch);
           this.pending = this.pending.slice(batch.length);
+          remaining -= batch.length;
           continue;
         }
         // Same seqs are overwritten on retry (putTurnEvents is idempotent per seq).
@@ -131,7 +153,9 @@ export class TurnEventLog {
         );
         return;
       }
+      this.taken = 0;
       this.pending = this.pending.slice(batch.length);
+      remaining -= batch.length;
     }
   }
 }

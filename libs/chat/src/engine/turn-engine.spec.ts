@@ -1,6 +1,7 @@
 import { costOf } from '@lgm/bedrock';
 import { type TurnEvent, turnEventSchema } from '@lgm/contracts';
 import { AppError, ServiceUnavailableError } from '@lgm/core';
+import { createDynamoDbClients } from '@lgm/persistence';
 import { chatReplies, type ChatScriptStep } from '@lgm/testing';
 
 import { STEP_LIMIT_NOTE } from './instructions';
@@ -443,28 +444,170 @@ describe('turn engine', () => {
     expect(harness.usage.records[0]?.outputTokens).toBeGreaterThan(0);
   });
 
-  it('cancels through the stored flag from another engine instance', async () => {
-    const harness = engineHarness(tables, { settings: { titles: 'off' } });
+  it.each([
+    ['one read per turn', false],
+    ['one batched read for every turn', true],
+  ])(
+    'cancels through the stored flag from another engine instance (%s)',
+    async (_label, batchedCancelFlags) => {
+      const harness = engineHarness(tables, { settings: { titles: 'off' }, batchedCancelFlags });
+      const ownerId = newOwner();
+      const otherOwner = newOwner('other');
+      const session = await newSession(harness, ownerId);
+      const otherSession = await newSession(harness, otherOwner);
+      harness.model.enqueue(chatReplies.hangAfter('Working on it'));
+      harness.model.enqueue(chatReplies.hangAfter('Still going'));
+      const live = new EventCollector();
+      const otherLive = new EventCollector();
+      const turn = await harness.engine.start(
+        { ownerId, sessionId: session.id, content: 'Go', clientMessageId: 'c-1' },
+        { onEvent: live.listener },
+      );
+      const otherTurn = await harness.engine.start(
+        { ownerId: otherOwner, sessionId: otherSession.id, content: 'Go', clientMessageId: 'c-1' },
+        { onEvent: otherLive.listener },
+      );
+      await live.waitFor((event) => event.type === 'text.delta');
+      await otherLive.waitFor((event) => event.type === 'text.delta');
+
+      await harness.secondEngine().cancel(ownerId, turn.turnId);
+      const outcome = await turn.done;
+
+      expect(outcome.status).toBe('cancelled');
+      const replay = await harness.secondEngine().replay(ownerId, turn.turnId, -1);
+      expect(replay.ended).toBe(true);
+      expect(replay.events.at(-1)).toMatchObject({
+        type: 'turn.completed',
+        data: { status: 'cancelled' },
+      });
+      // The other owner's turn, watched by the same poll, runs on until it is cancelled too.
+      expect(harness.engine.runningTurns()).toBe(1);
+      await harness.secondEngine().cancel(otherOwner, otherTurn.turnId);
+      expect((await otherTurn.done).status).toBe('cancelled');
+    },
+  );
+
+  it('reads the session once to start a turn and never again while storing its events', async () => {
+    const clients = createDynamoDbClients({
+      region: tables.server.region,
+      endpoint: tables.server.endpoint,
+      credentials: tables.server.credentials,
+    });
+    const sessionReads: string[] = [];
+    clients.client.middlewareStack.add(
+      (next, context) => async (args) => {
+        const input = JSON.stringify(args.input);
+        if (context.commandName === 'GetItemCommand' && /"sk":"META"/.test(input)) {
+          if (input.includes('"SESSION#')) sessionReads.push(context.commandName);
+        }
+        return next(args);
+      },
+      { step: 'initialize', name: 'countSessionReads' },
+    );
+    try {
+      // Events stored two at a time: the answer's events take many writes.
+      const harness = engineHarness(
+        { ...tables, clients },
+        { settings: { titles: 'off', flushMaxEvents: 2, flushIntervalMs: 10_000 } },
+      );
+      const ownerId = newOwner();
+      const session = await newSession(harness, ownerId);
+      harness.model.enqueue(chatReplies.text('one two three four five six seven eight nine ten'));
+      const live = new EventCollector();
+      sessionReads.length = 0;
+
+      const turn = await harness.engine.start(
+        { ownerId, sessionId: session.id, content: 'Count', clientMessageId: 'c-1' },
+        { onEvent: live.listener },
+      );
+      expect((await turn.done).status).toBe('complete');
+      const readsByTheTurn = sessionReads.length;
+
+      const stored = await harness.engine.replay(ownerId, turn.turnId, -1);
+      expect(stored.events).toEqual(live.events);
+      expect(live.events.length).toBeGreaterThan(6);
+      // One check at the start; one more before the answer is stored (a session deleted
+      // meanwhile must not get it). None per flush, none for the history.
+      expect(readsByTheTurn).toBe(2);
+    } finally {
+      clients.client.destroy();
+    }
+  });
+
+  it('starts a turn before its record is written, and a cancel meanwhile still lands', async () => {
+    let release: () => void = () => undefined;
+    const recordWritable = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    const harness = engineHarness(tables, {
+      settings: { titles: 'off' },
+      wrapTurns: (store) => ({
+        ...store,
+        create: async (input) => {
+          await recordWritable;
+          return store.create(input);
+        },
+      }),
+    });
     const ownerId = newOwner();
     const session = await newSession(harness, ownerId);
-    harness.model.enqueue(chatReplies.hangAfter('Working on it'));
+    harness.model.enqueue(chatReplies.text('Never asked for'));
     const live = new EventCollector();
+
     const turn = await harness.engine.start(
       { ownerId, sessionId: session.id, content: 'Go', clientMessageId: 'c-1' },
       { onEvent: live.listener },
     );
-    await live.waitFor((event) => event.type === 'text.delta');
+    await live.waitFor((event) => event.type === 'turn.started');
+    // Live, but not recorded yet: the model waits for the record.
+    await rejection(harness.turns(ownerId).get(turn.turnId));
+    expect(harness.model.requests).toHaveLength(0);
 
-    await harness.secondEngine().cancel(ownerId, turn.turnId);
+    const cancelled = harness.engine.cancel(ownerId, turn.turnId);
+    release();
+    await cancelled;
     const outcome = await turn.done;
 
     expect(outcome.status).toBe('cancelled');
-    const replay = await harness.secondEngine().replay(ownerId, turn.turnId, -1);
-    expect(replay.ended).toBe(true);
-    expect(replay.events.at(-1)).toMatchObject({
-      type: 'turn.completed',
-      data: { status: 'cancelled' },
+    expect(harness.model.requests).toHaveLength(0);
+    expect(await harness.turns(ownerId).get(turn.turnId)).toMatchObject({
+      status: 'cancelled',
+      cancelRequested: true,
     });
+    expect(live.types()).toEqual(['turn.started', 'turn.completed']);
+    expect((await harness.engine.replay(ownerId, turn.turnId, -1)).events).toEqual(live.events);
+  });
+
+  it('stores nothing for a run whose turn id was recorded by someone else first', async () => {
+    const harness = engineHarness(tables, {
+      settings: { titles: 'off' },
+      // The record appears between the message and this run's own write of it.
+      wrapTurns: (store) => ({
+        ...store,
+        create: async (input) => {
+          await store.create(input);
+          return store.create(input);
+        },
+      }),
+    });
+    const ownerId = newOwner();
+    const session = await newSession(harness, ownerId);
+    harness.model.enqueue(chatReplies.text('Not mine to give'));
+    const live = new EventCollector();
+
+    const turn = await harness.engine.start(
+      { ownerId, sessionId: session.id, content: 'Go', clientMessageId: 'c-1' },
+      { onEvent: live.listener },
+    );
+    const outcome = await turn.done;
+
+    expect(outcome).toMatchObject({ status: 'failed', error: { code: 'TURN_ID_TAKEN' } });
+    expect(live.types()).toEqual(['turn.started', 'turn.failed']);
+    expect(harness.model.requests).toHaveLength(0);
+    // No events, no answer, and the record left as its writer has it.
+    expect(await harness.sessions(ownerId).listTurnEvents(session.id, turn.turnId)).toEqual([]);
+    expect((await harness.sessions(ownerId).listMessages(session.id)).items).toHaveLength(1);
+    expect((await harness.turns(ownerId).get(turn.turnId)).status).toBe('running');
   });
 
   it('cancels when the caller aborts its signal', async () => {

@@ -37,6 +37,7 @@ import type {
   TurnOutcome,
   TurnRequest,
 } from '../ports';
+import { CancelWatch, type WatchedTurn } from './cancel-watch';
 import { CitationTracker } from './citations';
 import {
   checkSettings,
@@ -77,7 +78,17 @@ const LOST_TURN_GRACE_MS = 60_000;
 interface RunningTurn {
   readonly ownerId: string;
   readonly controller: AbortController;
+  /** See `TurnContext.recorded`. */
+  readonly recorded: Promise<boolean>;
   done: Promise<TurnOutcome>;
+}
+
+/** What a turn reads before its first model call; started as early as each can be. */
+interface Prefetch {
+  readonly retrieval: Promise<{ passages: readonly RetrievedPassage[]; searched: boolean }>;
+  readonly tools: Promise<AvailableTool[]>;
+  /** The session's stored messages (the turn's own among them: `toHistory` drops it). */
+  readonly messages: Promise<Message[]>;
 }
 
 /** Everything one run needs. */
@@ -96,6 +107,13 @@ interface TurnContext {
   readonly turns: TurnRecordStore;
   readonly controller: AbortController;
   readonly startOptions: StartTurnOptions;
+  /**
+   * Settles once the turn's record is written: true when this start created it; false when the
+   * id turned out to be recorded already (then this run is not the turn's and stores nothing);
+   * rejected when the write failed (the turn fails).
+   */
+  readonly recorded: Promise<boolean>;
+  readonly prefetch: Prefetch;
 }
 
 /** The answer as it builds up. */
@@ -147,10 +165,16 @@ class DefaultTurnEngine implements TurnEngineInstance {
   private readonly deps: TurnEngineDeps;
   private readonly settings: TurnEngineSettings;
   private readonly running = new Map<string, RunningTurn>();
+  private readonly cancelWatch: CancelWatch;
 
   constructor(deps: TurnEngineDeps) {
     this.deps = deps;
     this.settings = checkSettings({ ...DEFAULT_TURN_ENGINE_SETTINGS, ...deps.settings });
+    this.cancelWatch = new CancelWatch({
+      read: deps.cancelFlags ?? ((turns) => this.readCancelFlagsOneByOne(turns)),
+      intervalMs: this.settings.cancelPollMs,
+      logger: deps.logger,
+    });
   }
 
   async start(request: TurnRequest, options: StartTurnOptions = {}): Promise<StartedTurn> {
@@ -175,38 +199,81 @@ class DefaultTurnEngine implements TurnEngineInstance {
     const { ownerId, sessionId } = request;
     const sessions = this.deps.sessions(ownerId);
     const turns = this.deps.turns(ownerId);
-    const session = await sessions.getSession(sessionId);
-    const userMessage = await sessions.appendMessage(sessionId, {
-      role: 'user',
-      content: [{ type: 'text', text: content }],
-      clientMessageId,
-      turnId: candidateTurnId,
-    });
+    const controller = new AbortController();
+    // Before the first token, as much as can overlap does, in an order that keeps the path to
+    // the ack short. Retrieval reads only this owner's own documents and needs only the question:
+    // it starts at once, beside the session check and the user message's writes. The history and
+    // the tool listing start once the message is stored, beside the turn's record (a store that
+    // serialises requests, as the local one does, would otherwise queue them ahead of the writes
+    // the ack waits for). A start that ends early (refused, duplicate) aborts them; none rejects.
+    const sessionRead = sessions.getSession(sessionId);
+    const knowledgeBase =
+      turnOptions.knowledgeBase !== false && this.deps.knowledgeBase !== undefined
+        ? this.deps.knowledgeBase(ownerId)
+        : undefined;
+    const retrieval = this.retrieve(knowledgeBase, content, controller.signal, candidateTurnId);
+    let session: Session;
+    let appended: { message: Message; created: boolean };
+    try {
+      session = await sessionRead;
+      // The session object stands for the owner check just made: no second read of it.
+      appended = await sessions.append(session, {
+        role: 'user',
+        content: [{ type: 'text', text: content }],
+        clientMessageId,
+        turnId: candidateTurnId,
+      });
+    } catch (error) {
+      abortWith(controller, 'cancel');
+      throw error;
+    }
+    const userMessage = appended.message;
     // A repeated clientMessageId returns the first message, which names the first turn.
     const turnId = userMessage.turnId ?? candidateTurnId;
     const requestedModel = turnOptions.model ?? session.model;
     const model = this.settings.modelIdFor(requestedModel);
-    const { turn, created } = await turns.create({
+    const record = {
       turnId,
       sessionId,
       userMessageId: userMessage.id,
       model,
       ...(session.expiresAt === undefined ? {} : { sessionExpiresAt: session.expiresAt }),
-    });
-    if (!created) {
-      return {
-        turnId,
-        sessionId,
-        userMessageId: turn.userMessageId,
-        duplicate: true,
-        done: this.outcomeOf(ownerId, turn),
-      };
+    };
+    let recorded: Promise<boolean>;
+    if (appended.created) {
+      // A message stored just now names a turn nobody has recorded: the turn starts at once and
+      // its record is written beside the reads (the run waits for it before the model).
+      recorded = turns.create(record).then(({ created }) => created);
+      // Handled by the run; this only keeps a rejection from counting as unhandled meanwhile.
+      recorded.catch(() => undefined);
+    } else {
+      // A retried message: its turn may be running or over, or its first attempt died before
+      // recording it. The record decides, before anything runs.
+      let created: { turn: TurnRecord; created: boolean };
+      try {
+        created = await turns.create(record);
+      } catch (error) {
+        abortWith(controller, 'cancel');
+        throw error;
+      }
+      if (!created.created) {
+        abortWith(controller, 'cancel');
+        return {
+          turnId,
+          sessionId,
+          userMessageId: created.turn.userMessageId,
+          duplicate: true,
+          done: this.outcomeOf(ownerId, created.turn),
+        };
+      }
+      recorded = Promise.resolve(true);
     }
-    // Created now: a new turn, or one whose first attempt stored the message and then died.
-    const controller = new AbortController();
+    const messages = this.loadMessages(sessions, session, turnId);
+    const tools = this.listTools(ownerId, turnOptions, controller.signal, turnId);
     const entry: RunningTurn = {
       ownerId,
       controller,
+      recorded,
       done: Promise.resolve(failedOutcome(turnId)),
     };
     this.running.set(turnId, entry);
@@ -223,17 +290,24 @@ class DefaultTurnEngine implements TurnEngineInstance {
       turns,
       controller,
       startOptions: options,
+      recorded,
+      prefetch: { retrieval, tools, messages },
     };
     entry.done = this.run(context).finally(() => this.running.delete(turnId));
     return { turnId, sessionId, userMessageId: userMessage.id, duplicate: false, done: entry.done };
   }
 
   async cancel(ownerId: string, turnId: string): Promise<void> {
-    // The stored flag first: it is what another process running the turn polls, and it proves
-    // the turn is this owner's before anything local is touched.
-    await this.deps.turns(ownerId).requestCancel(turnId);
     const local = this.running.get(turnId);
-    if (local !== undefined && local.ownerId === ownerId) abortWith(local.controller, 'cancel');
+    if (local !== undefined && local.ownerId === ownerId) {
+      // Running here for this owner: stopped at once. The stored flag follows for anyone else
+      // watching, once the turn's record exists (it may still be on its way).
+      abortWith(local.controller, 'cancel');
+      if (!(await local.recorded.catch(() => false))) return;
+    }
+    // Otherwise the stored flag alone: it is what another process running the turn polls, and
+    // it proves the turn is this owner's (TURN_NOT_FOUND if not).
+    await this.deps.turns(ownerId).requestCancel(turnId);
   }
 
   async replay(
@@ -289,11 +363,18 @@ class DefaultTurnEngine implements TurnEngineInstance {
     // Let the caller acknowledge the turn (it has `StartedTurn` once this microtask queue drains)
     // before the first live event.
     await new Promise((resolve) => setImmediate(resolve));
-    const { turnId, controller, ownerId } = context;
+    const { turnId, controller, ownerId, session } = context;
     const log = new TurnEventLog({
       turnId,
-      sessionId: context.session.id,
-      sink: context.sessions,
+      sessionId: session.id,
+      // The checked session: flushes do not read its META again (see SessionRef).
+      store: (events) => context.sessions.putTurnEvents(session, turnId, events),
+      // Stored once the record is this turn's; also when writing it failed (the events are the
+      // session's, and a retry of the message runs the turn again over the same seqs).
+      storeWhen: context.recorded.then(
+        (created) => created,
+        () => true,
+      ),
       onEvent: context.startOptions.onEvent,
       flushIntervalMs: this.settings.flushIntervalMs,
       flushMaxEvents: this.settings.flushMaxEvents,
@@ -307,7 +388,7 @@ class DefaultTurnEngine implements TurnEngineInstance {
       () => abortWith(controller, 'timeout'),
       this.settings.turnTimeLimitMs,
     );
-    const stopPolling = this.pollCancelFlag(context);
+    const stopPolling = this.watchCancelFlag(context);
     const state: TurnState = {
       text: '',
       toolCalls: [],
@@ -324,10 +405,13 @@ class DefaultTurnEngine implements TurnEngineInstance {
       try {
         await this.answer(context, log, state);
       } catch (error) {
-        state.failure = this.toFailure(error, turnId);
+        if (error !== NOT_THIS_TURN) state.failure = this.toFailure(error, turnId);
       }
       stopPolling();
       clearTimeout(timeLimit);
+      if (!(await context.recorded.catch(() => true))) {
+        return await this.abandon(context, log, callerSignal, onCallerAbort);
+      }
       outcome = await this.finalize(context, log, state);
     } catch (error) {
       // Only a bug gets here (finalize handles storage failures itself).
@@ -364,21 +448,27 @@ class DefaultTurnEngine implements TurnEngineInstance {
   /** Retrieval, prompt, model calls and tool steps. Throws only for failures that end the turn. */
   private async answer(context: TurnContext, log: TurnEventLog, state: TurnState): Promise<void> {
     const { signal } = context.controller;
-    const knowledgeBase =
-      context.options.knowledgeBase !== false && this.deps.knowledgeBase !== undefined
-        ? this.deps.knowledgeBase(context.ownerId)
-        : undefined;
     log.emit('turn.started', {
       userMessageId: context.userMessageId,
       model: context.model,
-      knowledgeBase: knowledgeBase !== undefined,
+      knowledgeBase:
+        context.options.knowledgeBase !== false && this.deps.knowledgeBase !== undefined,
     });
-    const [retrieval, history, tools] = await Promise.all([
-      this.retrieve(context, knowledgeBase),
-      this.loadHistory(context),
-      this.listTools(context),
+    const [created, retrieval, stored, tools] = await Promise.all([
+      context.recorded,
+      context.prefetch.retrieval,
+      context.prefetch.messages,
+      context.prefetch.tools,
     ]);
+    if (!created) throw NOT_THIS_TURN;
     if (signal.aborted) return;
+    const history =
+      this.settings.historyMessages === 0
+        ? []
+        : toHistory(stored, {
+            beforeMessageId: context.userMessageId,
+            limit: this.settings.historyMessages,
+          });
 
     const prompt = assemblePrompt({
       question: context.question,
@@ -669,20 +759,23 @@ class DefaultTurnEngine implements TurnEngineInstance {
     return { turnId, status, messageId: storedId };
   }
 
+  /** Passages for the question. Never rejects. */
   private async retrieve(
-    context: TurnContext,
     knowledgeBase: KnowledgeBase | undefined,
+    question: string,
+    signal: AbortSignal,
+    turnId: string,
   ): Promise<{ passages: readonly RetrievedPassage[]; searched: boolean }> {
     if (knowledgeBase === undefined) return { passages: [], searched: false };
-    const { signal } = context.controller;
     try {
       if (!(await knowledgeBase.hasReadyDocuments())) return { passages: [], searched: false };
-      const passages = await knowledgeBase.retrieve(context.question, { signal });
+      if (signal.aborted) return { passages: [], searched: false };
+      const passages = await knowledgeBase.retrieve(question, { signal });
       return { passages, searched: true };
     } catch (error) {
       if (!signal.aborted) {
         this.deps.logger.warn(
-          { err: error, turnId: context.turnId },
+          { err: error, turnId },
           'retrieval failed; answering without passages',
         );
       }
@@ -690,13 +783,18 @@ class DefaultTurnEngine implements TurnEngineInstance {
     }
   }
 
-  private async loadHistory(context: TurnContext): Promise<ChatMessage[]> {
+  /** The session's messages (the tail of a long one), for the history. Never rejects. */
+  private async loadMessages(
+    sessions: TurnSessionStore,
+    session: Session,
+    turnId: string,
+  ): Promise<Message[]> {
     if (this.settings.historyMessages === 0) return [];
     try {
       const messages: Message[] = [];
       let cursor: string | undefined;
       do {
-        const page = await context.sessions.listMessages(context.session.id, {
+        const page = await sessions.listMessages(session, {
           limit: 100,
           ...(cursor === undefined ? {} : { cursor }),
         });
@@ -707,28 +805,31 @@ class DefaultTurnEngine implements TurnEngineInstance {
           messages.splice(0, messages.length - (4 * this.settings.historyMessages + 100));
         }
       } while (cursor !== undefined);
-      return toHistory(messages, {
-        beforeMessageId: context.userMessageId,
-        limit: this.settings.historyMessages,
-      });
+      return messages;
     } catch (error) {
       this.deps.logger.warn(
-        { err: error, turnId: context.turnId },
+        { err: error, turnId },
         'could not read the history; answering without it',
       );
       return [];
     }
   }
 
-  private async listTools(context: TurnContext): Promise<AvailableTool[]> {
+  /** The owner's tools, unless the turn asks for none. Never rejects. */
+  private async listTools(
+    ownerId: string,
+    options: TurnOptions,
+    signal: AbortSignal,
+    turnId: string,
+  ): Promise<AvailableTool[]> {
     const executor = this.deps.toolExecutor;
-    if (executor === undefined || context.options.tools === false) return [];
+    if (executor === undefined || options.tools === false) return [];
     try {
-      return await executor.listTools(context.ownerId, { signal: context.controller.signal });
+      return await executor.listTools(ownerId, { signal });
     } catch (error) {
-      if (!context.controller.signal.aborted) {
+      if (!signal.aborted) {
         this.deps.logger.warn(
-          { err: error, turnId: context.turnId },
+          { err: error, turnId },
           'listing tools failed; answering without tools',
         );
       }
@@ -787,26 +888,59 @@ class DefaultTurnEngine implements TurnEngineInstance {
     }
   }
 
-  /** Reads the stored cancel flag every `cancelPollMs` while the turn runs. */
-  private pollCancelFlag(context: TurnContext): () => void {
-    let polling = false;
-    const timer = setInterval(() => {
-      if (polling || context.controller.signal.aborted) return;
-      polling = true;
-      context.turns
-        .isCancelRequested(context.turnId)
-        .then((requested) => {
-          if (requested) abortWith(context.controller, 'cancel');
-        })
-        .catch((error: unknown) =>
-          this.deps.logger.warn({ err: error, turnId: context.turnId }, 'cancel poll failed'),
-        )
-        .finally(() => {
-          polling = false;
-        });
-    }, this.settings.cancelPollMs);
-    timer.unref?.();
-    return () => clearInterval(timer);
+  /** Watches the turn's stored cancel flag (from when its record exists) until stopped. */
+  private watchCancelFlag(context: TurnContext): () => void {
+    let stopped = false;
+    let unwatch: (() => void) | undefined;
+    void context.recorded.then(
+      (created) => {
+        if (!created || stopped) return;
+        unwatch = this.cancelWatch.watch({ ownerId: context.ownerId, turnId: context.turnId }, () =>
+          abortWith(context.controller, 'cancel'),
+        );
+      },
+      () => undefined,
+    );
+    return () => {
+      stopped = true;
+      unwatch?.();
+    };
+  }
+
+  /** The cancel flags of turns of any owners, one read per turn (without `cancelFlags`). */
+  private async readCancelFlagsOneByOne(turns: readonly WatchedTurn[]): Promise<Set<string>> {
+    const requested = new Set<string>();
+    await Promise.all(
+      turns.map(async ({ ownerId, turnId }) => {
+        try {
+          if (await this.deps.turns(ownerId).isCancelRequested(turnId)) requested.add(turnId);
+        } catch (error) {
+          this.deps.logger.warn({ err: error, turnId }, 'cancel poll failed');
+        }
+      }),
+    );
+    return requested;
+  }
+
+  /**
+   * Ends a run whose turn id was already recorded when its record was written, which a new
+   * message cannot cause (ids are fresh ULIDs) short of a bug: the turn belongs to whoever
+   * recorded it, so this run stores nothing (no answer, no events, no end) and tells its
+   * listener it failed.
+   */
+  private async abandon(
+    context: TurnContext,
+    log: TurnEventLog,
+    callerSignal: AbortSignal | undefined,
+    onCallerAbort: () => void,
+  ): Promise<TurnOutcome> {
+    callerSignal?.removeEventListener('abort', onCallerAbort);
+    abortWith(context.controller, 'cancel');
+    this.deps.logger.error({ turnId: context.turnId }, 'turn id already recorded; run abandoned');
+    const error = { code: 'TURN_ID_TAKEN', message: 'The turn could not start; send it again.' };
+    log.emit('turn.failed', { error });
+    await log.close();
+    return { turnId: context.turnId, status: 'failed', error };
   }
 
   /** A title for a session still named by default, after its first complete answer. */
@@ -924,6 +1058,8 @@ class DefaultTurnEngine implements TurnEngineInstance {
 }
 
 const ABORTED = Symbol('aborted');
+/** Thrown inside a run whose turn id someone else recorded (see `abandon`). */
+const NOT_THIS_TURN = Symbol('not this turn');
 /** Codes of the model adapters' errors (@lgm/bedrock), whose messages are meant for users. */
 const MODEL_ERROR = /^(MODEL_|CONTEXT_TOO_LONG$)/u;
 

@@ -1,4 +1,4 @@
-import { PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { type DynamoDBDocumentClient, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { AppError, createIdGenerator, createManualClock, type ManualClock } from '@lgm/core';
 
 import { encodeCursor } from '../shared/cursor';
@@ -51,6 +51,21 @@ const text = (value: string): AppendMessageInput => ({
   role: 'user',
   content: [{ type: 'text', text: value }],
 });
+
+/** The shared document client, counting the commands sent through it by name. */
+function countingDocuments(): { documents: DynamoDBDocumentClient; sent: string[] } {
+  const sent: string[] = [];
+  const documents = new Proxy(local.documents, {
+    get(target, property, receiver) {
+      if (property !== 'send') return Reflect.get(target, property, receiver) as unknown;
+      return (command: { constructor: { name: string } }) => {
+        sent.push(command.constructor.name);
+        return (target.send as (command: unknown) => Promise<unknown>)(command);
+      };
+    },
+  });
+  return { documents, sent };
+}
 
 async function partitionItems(sessionId: string): Promise<Record<string, unknown>[]> {
   const output = await local.documents.send(
@@ -300,6 +315,94 @@ describe('SessionRepository on the local DynamoDB', () => {
     expect(await sessions.listTurnEvents(session.id, otherTurnId)).toHaveLength(2);
     // Events and guards never show up as messages.
     expect((await sessions.listMessages(session.id)).items).toEqual([]);
+  });
+
+  it('takes a Session it returned as the owner check, without reading META again', async () => {
+    const { documents, sent } = countingDocuments();
+    const { clock, sessionsOf } = setup({ documents, turnEventTtlSeconds: 3600 });
+    const ownerId = newOwnerId();
+    const sessions = sessionsOf(ownerId);
+    const session = await sessions.getSession(
+      (await sessions.createSession({ model: 'm', expiresAt: new Date('2026-03-01T10:00:00Z') }))
+        .id,
+    );
+    const turnId = createIdGenerator()();
+    clock.advance(1_000);
+    sent.length = 0;
+
+    const first = await sessions.append(session, { ...text('Hi'), clientMessageId: 'c-1' });
+    const retried = await sessions.append(session, { ...text('Hi'), clientMessageId: 'c-1' });
+    await sessions.putTurnEvents(session, turnId, [
+      { seq: 0, type: 'turn.started' },
+      { seq: 1, type: 'text.delta', data: { text: 'first' } },
+    ]);
+    await sessions.putTurnEvents(session, turnId, [
+      { seq: 1, type: 'text.delta', data: { text: 'again' } },
+    ]);
+    const page = await sessions.listMessages(session);
+
+    expect(first.created).toBe(true);
+    expect(retried).toEqual({ message: first.message, created: false });
+    expect(page.items).toEqual([first.message]);
+    // Guard, message and touch; the retry's guard and two reads of what it found; two event
+    // writes; one query. Not one read of META.
+    expect(sent).toEqual([
+      'PutCommand',
+      'PutCommand',
+      'UpdateCommand',
+      'PutCommand',
+      'GetCommand',
+      'GetCommand',
+      'BatchWriteCommand',
+      'BatchWriteCommand',
+      'QueryCommand',
+    ]);
+    const events = await sessions.listTurnEvents(session.id, turnId);
+    expect(events.map((event) => [event.seq, event.data])).toEqual([
+      [0, null],
+      [1, { text: 'again' }],
+    ]);
+    // Everything written through the object lives and dies with the session.
+    const items = await partitionItems(session.id);
+    expect(new Set(items.map((item) => item['ttl']))).toEqual(
+      new Set([Date.parse('2026-03-01T10:00:00Z') / 1000]),
+    );
+    expect((await sessions.getSession(session.id)).updatedAt).toBe(clock.now().toISOString());
+
+    // Past its expiry the object is refused as the id is, still without a request.
+    clock.set('2026-03-01T10:00:00.000Z');
+    sent.length = 0;
+    await expectAppError(
+      sessions.putTurnEvents(session, turnId, [{ seq: 2, type: 'text.delta' }]),
+      'SESSION_NOT_FOUND',
+      404,
+    );
+    expect(sent).toEqual([]);
+  });
+
+  it('refuses a Session of another owner, or one built by hand, and writes nothing', async () => {
+    const { sessionsOf } = setup();
+    const alice = sessionsOf(newOwnerId('alice'));
+    const bob = sessionsOf(newOwnerId('bob'));
+    const session = await alice.createSession({ model: 'm' });
+    const bobs = await bob.createSession({ model: 'm' });
+    const turnId = createIdGenerator()();
+    const notFound = (promise: Promise<unknown>) =>
+      expectAppError(promise, 'SESSION_NOT_FOUND', 404);
+
+    // Alice's session object in Bob's repository: the check it stands for was Alice's.
+    await notFound(bob.putTurnEvents(session, turnId, [{ seq: 0, type: 'turn.started' }]));
+    await notFound(bob.append(session, text('injected')));
+    await notFound(bob.appendMessage(session, text('injected')));
+    await notFound(bob.listMessages(session));
+    // A copy, or Bob's own object relabelled with Alice's id, stands for no check at all.
+    const copy = { ...session };
+    await notFound(alice.putTurnEvents(copy, turnId, [{ seq: 0, type: 'turn.started' }]));
+    await notFound(alice.append({ ...bobs, ownerId: alice.ownerId }, text('forged')));
+    await notFound(bob.putTurnEvents({ ...bobs, id: session.id }, turnId, [{ seq: 0, type: 'x' }]));
+
+    expect(await partitionItems(session.id)).toHaveLength(1); // META alone
+    expect(await partitionItems(bobs.id)).toHaveLength(1);
   });
 
   it('hides ttl-expired sessions, messages and events', async () => {

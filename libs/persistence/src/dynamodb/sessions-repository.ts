@@ -177,6 +177,37 @@ const storedEventSchema = z.object({
   createdAt: z.string(),
 });
 
+/** What reading or writing a session's META established: whose it is and when it expires. */
+interface CheckedSession {
+  readonly id: string;
+  readonly ownerId: string;
+  readonly ttl: number | undefined;
+}
+
+/**
+ * Every `Session` object this module returned, with what its META said. Only objects in here
+ * stand for a passed owner check (see {@link SessionRef}): a `Session` built by hand, or one read
+ * for another owner, is refused. A WeakMap, so it holds no session past its last use.
+ */
+const checkedSessions = new WeakMap<Session, CheckedSession>();
+
+/**
+ * A session by id (its META is read and its owner checked), or a `Session` this repository's
+ * class returned to the same owner (getSession, createSession, updateSession, listSessions),
+ * which stands for that check: the methods taking one skip reading META again. Pass an object
+ * only while the session is known to exist (within one request or turn): a session deleted
+ * since is not noticed, and what is written into it then lands where nothing reads it (expiring
+ * with its TTL).
+ */
+export type SessionRef = string | Session;
+
+/** What {@link SessionRepository.append} returns. */
+export interface AppendedMessage {
+  readonly message: Message;
+  /** False when a retried clientMessageId returned the message a previous call stored. */
+  readonly created: boolean;
+}
+
 /**
  * Sessions, messages and turn events of ONE owner, in the single-table `sessions` design
  * (ARCHITECTURE §4): `pk = SESSION#<id>` with `sk = META | MSG#<ulid> | EVT#<turnId>#<seq> |
@@ -413,11 +444,18 @@ export class SessionRepository {
    * @throws ValidationError `INVALID_MESSAGE` (details list the problems).
    * @throws NotFoundError `SESSION_NOT_FOUND`.
    */
-  async appendMessage(sessionId: string, input: AppendMessageInput): Promise<Message> {
-    requireUlid(sessionId, 'INVALID_SESSION_ID', 'session id');
+  async appendMessage(session: SessionRef, input: AppendMessageInput): Promise<Message> {
+    return (await this.append(session, input)).message;
+  }
+
+  /**
+   * {@link appendMessage}, telling also whether this call stored the message (`created: false`
+   * when a retried clientMessageId returned the first one): a turn runs only for a new message.
+   */
+  async append(session: SessionRef, input: AppendMessageInput): Promise<AppendedMessage> {
+    if (typeof session === 'string') requireUlid(session, 'INVALID_SESSION_ID', 'session id');
     const message = this.parseMessage(input);
-    const session = await this.requireSession(sessionId);
-    const ttl = session['ttl'];
+    const { id: sessionId, ttl } = await this.checkSession(session);
     const now = this.deps.clock.now();
     let messageId = this.deps.nextId();
 
@@ -450,7 +488,7 @@ export class SessionRepository {
           throw new InternalError('The client message id guard has no message id.');
         }
         const existing = await this.getItem(sessionPk(sessionId), messageSk(claimedId));
-        if (existing) return toMessage(existing);
+        if (existing) return { message: toMessage(existing), created: false };
         // The first attempt claimed the id but did not (yet) write its message: finish it.
         messageId = claimedId;
       }
@@ -475,34 +513,40 @@ export class SessionRepository {
       // Messages live and die with their session.
       ttl,
     };
-    const written = await callDynamoDbConditionally(this.context('PutItem'), () =>
-      this.deps.documents.send(
-        new PutCommand({
-          TableName: this.deps.tableName,
-          Item: item,
-          ConditionExpression: 'attribute_not_exists(pk)',
-        }),
+    // The touch goes alongside the write rather than after it (one round trip less): a touch
+    // without its message (the write failed, or lost to a concurrent retry, which touches too)
+    // only moves the session up its owner's list.
+    const [written] = await Promise.all([
+      callDynamoDbConditionally(this.context('PutItem'), () =>
+        this.deps.documents.send(
+          new PutCommand({
+            TableName: this.deps.tableName,
+            Item: item,
+            ConditionExpression: 'attribute_not_exists(pk)',
+          }),
+        ),
       ),
-    );
+      this.touch(sessionId, now),
+    ]);
     if (!written.ok) {
       // Only a concurrent retry with the same clientMessageId can get here: return its message.
       const existing = await this.getItem(sessionPk(sessionId), messageSk(messageId));
       if (!existing) throw new InternalError(`Message '${messageId}' vanished during an append.`);
-      return toMessage(existing);
+      return { message: toMessage(existing), created: false };
     }
-    await this.touch(sessionId, now);
-    return toMessage(item);
+    return { message: toMessage(item), created: true };
   }
 
   /** A session's messages, oldest first. */
-  async listMessages(sessionId: string, options: ListOptions = {}): Promise<Page<Message>> {
-    requireUlid(sessionId, 'INVALID_SESSION_ID', 'session id');
+  async listMessages(session: SessionRef, options: ListOptions = {}): Promise<Page<Message>> {
+    const checked = typeof session === 'string' ? undefined : await this.checkSession(session);
+    const sessionId = checked?.id ?? requireUlid(session, 'INVALID_SESSION_ID', 'session id');
     const limit = pageSize(options.limit);
     const startKey =
       options.cursor === undefined
         ? undefined
         : this.decodeMessageCursor(sessionId, options.cursor);
-    await this.requireSession(sessionId);
+    if (checked === undefined) await this.requireSession(sessionId);
     const filter = notExpiredFilter(this.deps.clock);
     const { items, hasMore } = await queryPage(
       this.deps.documents,
@@ -531,17 +575,18 @@ export class SessionRepository {
 
   /**
    * Stores events of a turn in batches. Writing the same seq again overwrites it with the new
-   * value, so a retried flush never duplicates events.
+   * value, so a retried flush never duplicates events. A running turn passes its `Session` (see
+   * {@link SessionRef}), so its frequent flushes do not read META each time.
    * @throws ValidationError `INVALID_TURN_EVENT` / `DUPLICATE_TURN_EVENT_SEQ` / `INVALID_TURN_ID`.
    * @throws PayloadTooLargeError `TURN_EVENT_TOO_LARGE`.
    * @throws NotFoundError `SESSION_NOT_FOUND`.
    */
   async putTurnEvents(
-    sessionId: string,
+    session: SessionRef,
     turnId: string,
     events: readonly TurnEventInput[],
   ): Promise<void> {
-    requireUlid(sessionId, 'INVALID_SESSION_ID', 'session id');
+    if (typeof session === 'string') requireUlid(session, 'INVALID_SESSION_ID', 'session id');
     requireUlid(turnId, 'INVALID_TURN_ID', 'turn id');
     if (!Array.isArray(events) || events.length > MAX_TURN_EVENTS_PER_CALL) {
       throw new ValidationError(
@@ -560,10 +605,10 @@ export class SessionRepository {
         code: 'DUPLICATE_TURN_EVENT_SEQ',
       });
     }
-    const session = await this.requireSession(sessionId);
+    const { id: sessionId, ttl: sessionTtl } = await this.checkSession(session);
     if (parsed.length === 0) return;
     const now = this.deps.clock.now();
-    const ttl = this.eventTtl(session, now);
+    const ttl = this.eventTtl(sessionTtl, now);
     await batchWriteAll(
       this.deps.documents,
       this.deps.tableName,
@@ -630,8 +675,7 @@ export class SessionRepository {
     return parseInput(appendMessageInputSchema, input, 'INVALID_MESSAGE', 'message');
   }
 
-  private eventTtl(session: Item, now: Date): number | undefined {
-    const sessionTtl = typeof session['ttl'] === 'number' ? session['ttl'] : undefined;
+  private eventTtl(sessionTtl: number | undefined, now: Date): number | undefined {
     const retention = this.deps.turnEventTtlSeconds;
     const eventTtl = retention === undefined ? undefined : epochSeconds(now) + retention;
     if (sessionTtl === undefined) return eventTtl;
@@ -677,6 +721,32 @@ export class SessionRepository {
       );
       startKey = output.LastEvaluatedKey;
     } while (startKey !== undefined);
+  }
+
+  /**
+   * The session's id and TTL once this owner's claim on it holds: read from META for an id,
+   * taken from what an earlier read established for a `Session` (no request).
+   */
+  private async checkSession(session: SessionRef): Promise<CheckedSession> {
+    if (typeof session === 'string') {
+      const item = await this.requireSession(session);
+      return {
+        id: session,
+        ownerId: this.ownerId,
+        ttl: typeof item['ttl'] === 'number' ? item['ttl'] : undefined,
+      };
+    }
+    const checked =
+      typeof session === 'object' && session !== null ? checkedSessions.get(session) : undefined;
+    if (
+      checked === undefined ||
+      checked.ownerId !== this.ownerId ||
+      (checked.ttl !== undefined && checked.ttl <= epochSeconds(this.deps.clock.now()))
+    ) {
+      const id = checked?.id ?? (session as { id?: unknown } | null)?.id;
+      throw new NotFoundError('Session', typeof id === 'string' ? id.slice(0, 64) : 'unknown');
+    }
+    return checked;
   }
 
   /** The session's META item if this owner may see it; otherwise SESSION_NOT_FOUND. */
@@ -730,9 +800,11 @@ function optionalJson(value: unknown): string | undefined {
 function toSession(item: Item): Session {
   const parsed = storedSessionSchema.safeParse(item);
   if (!parsed.success) throw new InternalError('A stored session item is malformed.');
-  const { ttl: _ttl, ...session } = parsed.data;
+  const { ttl, ...fields } = parsed.data;
   const expiresAt = expiryOf(item);
-  return expiresAt === undefined ? session : { ...session, expiresAt };
+  const session: Session = expiresAt === undefined ? fields : { ...fields, expiresAt };
+  checkedSessions.set(session, { id: fields.id, ownerId: fields.ownerId, ttl });
+  return session;
 }
 
 function toMessage(item: Item): Message {

@@ -26,6 +26,7 @@ function setup(overrides: Partial<TurnRepositoryDeps> = {}) {
   return {
     clock,
     nextId,
+    deps,
     turnsOf: (ownerId: string) => new TurnRepository(deps, ownerId),
     sessionsOf: (ownerId: string) =>
       new SessionRepository(
@@ -119,6 +120,53 @@ describe('TurnRepository on the local DynamoDB', () => {
 
     expect(await turns.isCancelRequested(turnId)).toBe(true);
     expect((await turns.get(turnId)).status).toBe('running');
+  });
+
+  it("reads many owners' cancel flags at once, each only for its own owner", async () => {
+    const { clock, deps, nextId, turnsOf } = setup({ turnTtlSeconds: 60 });
+    const alice = turnsOf(newOwnerId('alice'));
+    const bob = turnsOf(newOwnerId('bob'));
+    const start = async (turns: TurnRepository) => {
+      const turnId = nextId();
+      await turns.create({ turnId, sessionId: nextId(), userMessageId: nextId(), model: 'm' });
+      return turnId;
+    };
+    // 120 of Alice's turns: more than one BatchGetItem of 100 keys.
+    const aliceTurns = await Promise.all(Array.from({ length: 120 }, () => start(alice)));
+    const bobTurn = await start(bob);
+    const cancelled = [aliceTurns[3], aliceTurns[110]].filter((id) => id !== undefined);
+    for (const turnId of cancelled) await alice.requestCancel(turnId);
+    await bob.requestCancel(bobTurn);
+    const unknown = nextId();
+
+    const requested = await TurnRepository.cancelRequestsAmong(deps, [
+      ...aliceTurns.map((turnId) => ({ ownerId: alice.ownerId, turnId })),
+      // Bob's cancelled turn listed as Alice's: it is not hers, so it is not reported.
+      { ownerId: alice.ownerId, turnId: bobTurn },
+      { ownerId: bob.ownerId, turnId: unknown },
+      { ownerId: alice.ownerId, turnId: aliceTurns[3] ?? '' }, // listed twice
+    ]);
+
+    expect([...requested].sort()).toEqual([...cancelled].sort());
+    expect(
+      await TurnRepository.cancelRequestsAmong(deps, [{ ownerId: bob.ownerId, turnId: bobTurn }]),
+    ).toEqual(new Set([bobTurn]));
+    expect(await TurnRepository.cancelRequestsAmong(deps, [])).toEqual(new Set());
+    // An expired record is not reported either.
+    clock.advance(61_000);
+    expect(
+      await TurnRepository.cancelRequestsAmong(deps, [{ ownerId: bob.ownerId, turnId: bobTurn }]),
+    ).toEqual(new Set());
+    await expectAppError(
+      TurnRepository.cancelRequestsAmong(deps, [{ ownerId: bob.ownerId, turnId: 'TURN#x' }]),
+      'INVALID_TURN_ID',
+      400,
+    );
+    await expectAppError(
+      TurnRepository.cancelRequestsAmong(deps, [{ ownerId: 'a#b', turnId: bobTurn }]),
+      'INVALID_OWNER_ID',
+      400,
+    );
   });
 
   it("reports another owner's turn as not found for every operation, and leaves it alone", async () => {

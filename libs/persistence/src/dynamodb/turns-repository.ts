@@ -1,4 +1,5 @@
 import {
+  BatchGetCommand,
   type DynamoDBDocumentClient,
   GetCommand,
   PutCommand,
@@ -78,8 +79,17 @@ export interface FinishTurnInput {
   readonly messageId?: string;
 }
 
+/** A running turn whose cancel flag {@link TurnRepository.cancelRequestsAmong} reads. */
+export interface WatchedTurn {
+  readonly ownerId: string;
+  readonly turnId: string;
+}
+
 const META = 'META';
 const turnPk = (turnId: string): string => `TURN#${turnId}`;
+// https://docs.aws.amazon.com/amazondynamodb/latest/APIReference/API_BatchGetItem.html:
+// at most 100 keys per call.
+const BATCH_GET_LIMIT = 100;
 
 const storedTurnSchema = z.object({
   turnId: z.string(),
@@ -237,6 +247,62 @@ export class TurnRepository {
       throw new NotFoundError('Turn', turnId);
     }
     return item['cancelRequested'] === true;
+  }
+
+  /**
+   * The turns among `turns` whose cancel was requested, read for many owners at once: a process
+   * running many turns polls all their flags with one BatchGetItem per 100 turns instead of one
+   * GetItem per turn. Each record counts only for the owner it is listed with (a turn of another
+   * owner, an unknown or an expired one is simply not reported), so no owner learns anything
+   * about another's turns. Keys DynamoDB leaves unprocessed (throttling) are not reported
+   * either: the next poll reads them.
+   * @throws ValidationError `INVALID_TURN_ID` / `INVALID_OWNER_ID` before any request.
+   */
+  static async cancelRequestsAmong(
+    deps: TurnRepositoryDeps,
+    turns: readonly WatchedTurn[],
+  ): Promise<Set<string>> {
+    const owners = new Map<string, string>();
+    for (const turn of turns) {
+      owners.set(
+        requireUlid(turn.turnId, 'INVALID_TURN_ID', 'turn id'),
+        requireOwnerId(turn.ownerId),
+      );
+    }
+    const requested = new Set<string>();
+    const nowEpoch = epochSeconds(deps.clock.now());
+    const keys = [...owners.keys()].map((turnId) => ({ pk: turnPk(turnId), sk: META }));
+    const context = { operation: 'BatchGetItem', tableName: deps.tableName };
+    for (let start = 0; start < keys.length; start += BATCH_GET_LIMIT) {
+      // UnprocessedKeys (throttling) are not retried here: the next poll reads them.
+      const batch = keys.slice(start, start + BATCH_GET_LIMIT);
+      const output = await callDynamoDb(context, () =>
+        deps.documents.send(
+          new BatchGetCommand({
+            RequestItems: {
+              [deps.tableName]: {
+                Keys: batch,
+                ProjectionExpression: 'turnId, turnOwnerId, cancelRequested, #ttl',
+                ExpressionAttributeNames: { '#ttl': 'ttl' },
+                ConsistentRead: true,
+              },
+            },
+          }),
+        ),
+      );
+      for (const item of output.Responses?.[deps.tableName] ?? []) {
+        const turnId = item['turnId'];
+        if (
+          typeof turnId === 'string' &&
+          owners.get(turnId) === item['turnOwnerId'] &&
+          item['cancelRequested'] === true &&
+          !(typeof item['ttl'] === 'number' && item['ttl'] <= nowEpoch)
+        ) {
+          requested.add(turnId);
+        }
+      }
+    }
+    return requested;
   }
 
   /**

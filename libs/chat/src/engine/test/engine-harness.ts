@@ -24,11 +24,13 @@ import {
 } from '@lgm/testing';
 
 import type { ToolExecutor } from '../../ports';
+import type { WatchedTurn } from '../cancel-watch';
 import {
   type KnowledgeBase,
   type TurnEngineDeps,
   type TurnEngineInstance,
   type TurnEngineSettings,
+  type TurnRecordStore,
 } from '../engine-deps';
 import { createTurnEngine } from '../turn-engine';
 
@@ -89,6 +91,13 @@ export function engineHarness(
     readonly settings?: Partial<TurnEngineSettings>;
     readonly tools?: readonly FakeTool[];
     readonly toolExecutor?: ToolExecutor;
+    /**
+     * Read running turns' cancel flags in batches (`TurnRepository.cancelRequestsAmong`, as the
+     * runtime does) rather than one `isCancelRequested` per turn.
+     */
+    readonly batchedCancelFlags?: boolean;
+    /** Stands between the engine and the turn records (to delay or falsify a write). */
+    readonly wrapTurns?: (store: TurnRecordStore) => TurnRecordStore;
   } = {},
 ): EngineHarness {
   const clock = createManualClock('2026-11-26T10:00:00.000Z');
@@ -114,11 +123,16 @@ export function engineHarness(
       },
       ownerId,
     );
-  const turns = (ownerId: string) =>
-    new TurnRepository(
-      { documents: tables.clients.documents, tableName: tables.sessionsTable, clock },
-      ownerId,
-    );
+  const turnDeps = { documents: tables.clients.documents, tableName: tables.sessionsTable, clock };
+  const turns = (ownerId: string) => new TurnRepository(turnDeps, ownerId);
+  const wrapTurns = (store: TurnRepository): TurnRecordStore =>
+    options.wrapTurns?.({
+      create: (input) => store.create(input),
+      get: (turnId) => store.get(turnId),
+      requestCancel: (turnId) => store.requestCancel(turnId),
+      isCancelRequested: (turnId) => store.isCancelRequested(turnId),
+      finish: (turnId, input) => store.finish(turnId, input),
+    }) ?? store;
   const knowledgeBase = (): KnowledgeBase => ({
     hasReadyDocuments: async () => knowledge.ready,
     retrieve: async (query) => {
@@ -129,7 +143,13 @@ export function engineHarness(
   });
   const deps: TurnEngineDeps = {
     sessions,
-    turns,
+    turns: options.wrapTurns === undefined ? turns : (ownerId) => wrapTurns(turns(ownerId)),
+    ...(options.batchedCancelFlags === true
+      ? {
+          cancelFlags: (watched: readonly WatchedTurn[]) =>
+            TurnRepository.cancelRequestsAmong(turnDeps, watched),
+        }
+      : {}),
     usage: (ownerId) => usage.forOwner(ownerId),
     knowledgeBase,
     chatModel: model,
