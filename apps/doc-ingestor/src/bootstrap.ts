@@ -1,5 +1,4 @@
-import { createEmbedder } from '@lgm/bedrock';
-import { ConfigError } from '@lgm/core';
+import { checkEmbeddingDimensions, createEmbedder } from '@lgm/bedrock';
 import { createDatabase, createS3Client } from '@lgm/persistence';
 import { createServiceContext } from '@lgm/server-kit';
 
@@ -19,17 +18,7 @@ export function bootstrap(config: Config | ServerConfig): AppDeps {
   if (config.DATABASE_URL === undefined || config.DOCUMENTS_BUCKET === undefined) return base;
 
   const embedder = createEmbedder(config);
-  if (
-    config.EMBEDDING_DIMENSIONS !== undefined &&
-    config.EMBEDDING_DIMENSIONS !== embedder.dimensions
-  ) {
-    throw new ConfigError([
-      {
-        key: 'EMBEDDING_DIMENSIONS',
-        message: `is ${config.EMBEDDING_DIMENSIONS}, but ${embedder.modelId} returns ${embedder.dimensions} dimensions`,
-      },
-    ]);
-  }
+  checkEmbeddingDimensions(embedder, config.EMBEDDING_DIMENSIONS);
   const database = createDatabase({
     url: config.DATABASE_URL,
     maxConnections: config.DATABASE_POOL_SIZE,

@@ -78,7 +78,12 @@ export type {
   TokenUsage,
   ToolSpec,
 } from './ports';
-export { createChatModel, createEmbedder, type ProviderDeps } from './providers';
+export {
+  checkEmbeddingDimensions,
+  createChatModel,
+  createEmbedder,
+  type ProviderDeps,
+} from './providers';
 export {
   backoffDelay,
   DEFAULT_RETRY_POLICY,

@@ -1,3 +1,5 @@
+import { ConfigError } from '@lgm/core';
+
 import { BedrockChatModel, type BedrockRuntimeClientLike } from './bedrock-chat-model';
 import { createBedrockRuntimeClient } from './bedrock-client';
 import { CohereEmbedder } from './bedrock-cohere-embedder';
@@ -123,4 +125,19 @@ export function createEmbedder(settings: ModelSettings, deps: ProviderDeps = {})
           findLocalEmbedderAssets(deps.assetsSearchFrom ?? process.cwd()),
       });
   }
+}
+
+/**
+ * The vector column is `vector(EMBEDDING_DIMENSIONS)`: an embedder of another size would fail on
+ * every insert and search, so a service refuses to start with one.
+ * @throws ConfigError naming EMBEDDING_DIMENSIONS.
+ */
+export function checkEmbeddingDimensions(embedder: Embedder, expected: number | undefined): void {
+  if (expected === undefined || expected === embedder.dimensions) return;
+  throw new ConfigError([
+    {
+      key: 'EMBEDDING_DIMENSIONS',
+      message: `is ${expected}, but ${embedder.modelId} returns ${embedder.dimensions} dimensions`,
+    },
+  ]);
 }

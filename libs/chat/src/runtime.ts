@@ -1,6 +1,7 @@
 import {
   type BedrockRuntimeClientLike,
   type ChatModel,
+  checkEmbeddingDimensions,
   createBedrockRuntimeClient,
   createChatModel,
   createEmbedder,
@@ -135,17 +136,7 @@ export function createChatRuntime(
   const providerDeps = bedrockClient === undefined ? {} : { bedrockClient };
   const chatModel = overrides.chatModel ?? createChatModel(config, providerDeps);
   const embedder = overrides.embedder ?? createEmbedder(config, providerDeps);
-  if (
-    config.EMBEDDING_DIMENSIONS !== undefined &&
-    config.EMBEDDING_DIMENSIONS !== embedder.dimensions
-  ) {
-    throw new ConfigError([
-      {
-        key: 'EMBEDDING_DIMENSIONS',
-        message: `is ${config.EMBEDDING_DIMENSIONS}, but ${embedder.modelId} returns ${embedder.dimensions} dimensions`,
-      },
-    ]);
-  }
+  checkEmbeddingDimensions(embedder, config.EMBEDDING_DIMENSIONS);
 
   const database = createDatabase({
     url: config.DATABASE_URL,

@@ -35,10 +35,10 @@
 // dynalite process (the benchmark tags its own requests, which are left out), and the gateway's
 // warnings and errors.
 //
-// Engine settings: the turn engine's event flush (every flushIntervalMs or flushMaxEvents) and
-// cancel-flag poll (every cancelPollMs per running turn) are what load dynalite under many
-// streams. They are not environment settings (libs/chat's config has none), so the gateway runs
-// with the engine's defaults, exactly as deployed; the figures printed are read from them.
+// Engine settings: the turn engine's event flush (TURN_FLUSH_INTERVAL_MS, TURN_FLUSH_EVENTS) and
+// the cancel-flag watcher (TURN_CANCEL_POLL_MS, one batched read for all running turns) are what
+// load dynalite under many streams. The gateway runs with the deployed defaults unless those
+// variables are set for the benchmark, which passes them on; the figures printed say which.
 //
 // Figures only, never asserted; timing is noisy on a shared machine. Exit code 1 only when the
 // run could not complete or a correctness check failed (lost, duplicated, reordered, wrong or
@@ -104,6 +104,8 @@ import {
 } from './turn-stream/processes';
 import { BenchSocket, TurnRecorder } from './turn-stream/socket-client';
 
+/** The turn engine's load settings, passed to the gateway when set for the benchmark. */
+const ENGINE_SETTING_KEYS = ['TURN_FLUSH_INTERVAL_MS', 'TURN_FLUSH_EVENTS', 'TURN_CANCEL_POLL_MS'];
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
 
 // --- knobs ---------------------------------------------------------------------------------------
@@ -498,6 +500,12 @@ async function startStack(): Promise<Stack> {
     MCP_TOOLS_TABLE: tables['mcp-tools'],
     DOCUMENTS_BUCKET: 'lgm-bench-documents',
     ARTIFACTS_BUCKET: 'lgm-bench-artifacts',
+    ...Object.fromEntries(
+      ENGINE_SETTING_KEYS.flatMap((key) => {
+        const value = process.env[key];
+        return value === undefined || value === '' ? [] : [[key, value]];
+      }),
+    ),
     AUTH_ISSUER: issuer.issuer,
     AUTH_AUDIENCE: CLIENT_ID,
     AUTH_JWKS_URL: issuer.jwksUrl,
@@ -1223,7 +1231,7 @@ async function streamsPart(stack: Stack): Promise<StreamsResult> {
     `\n3. ${STREAMS} concurrent streams — one socket per user, one message each, ${STREAM_DELTAS} deltas ${TOKEN_DELAY_MS} ms apart per answer`,
   );
   say(
-    `   engine settings (defaults; not environment settings): events stored every ${DEFAULT_TURN_ENGINE_SETTINGS.flushIntervalMs} ms or ${DEFAULT_TURN_ENGINE_SETTINGS.flushMaxEvents} events, cancel flag polled every ${DEFAULT_TURN_ENGINE_SETTINGS.cancelPollMs} ms per turn`,
+    `   engine settings: events stored every ${process.env['TURN_FLUSH_INTERVAL_MS'] ?? DEFAULT_TURN_ENGINE_SETTINGS.flushIntervalMs} ms or ${process.env['TURN_FLUSH_EVENTS'] ?? DEFAULT_TURN_ENGINE_SETTINGS.flushMaxEvents} events, cancel flags of all running turns read every ${process.env['TURN_CANCEL_POLL_MS'] ?? DEFAULT_TURN_ENGINE_SETTINGS.cancelPollMs} ms`,
   );
   say(
     `   setup: ${STREAMS} users, tokens and sessions in ${(prepMs / 1000).toFixed(1)} s; ${STREAMS - connectFailures.length} sockets opened in ${(connectMs / 1000).toFixed(1)} s (${CONNECT_BATCH} handshakes at a time)`,

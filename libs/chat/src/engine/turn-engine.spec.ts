@@ -114,7 +114,13 @@ describe('turn engine', () => {
       turnId: turn.turnId,
       status: 'complete',
       stopReason: 'end_turn',
-      usage: { inputTokens: 120, outputTokens: 7 },
+      usage: {
+        inputTokens: 120,
+        outputTokens: 7,
+        costMicroUsd: Math.round(
+          (costOf('claude-haiku-4-5', { inputTokens: 120, outputTokens: 7 }) ?? 0) * 1e6,
+        ),
+      },
       citations: [],
       toolCalls: [],
       content: [{ type: 'text', text: 'Hello there, how are you?' }],

@@ -736,7 +736,12 @@ class DefaultTurnEngine implements TurnEngineInstance {
           turnId,
           citations: state.tracker.all() as unknown as JsonValue[],
           toolCalls: state.toolCalls as unknown as JsonValue[],
-          usage: { inputTokens: usage.inputTokens, outputTokens: usage.outputTokens },
+          usage: {
+            inputTokens: usage.inputTokens,
+            outputTokens: usage.outputTokens,
+            // Whole micro-dollars: the stored usage holds integers, and a reload shows the cost.
+            ...(usage.costUsd === null ? {} : { costMicroUsd: Math.round(usage.costUsd * 1e6) }),
+          },
           stopReason: stopReason.slice(0, 64),
           status,
         });
