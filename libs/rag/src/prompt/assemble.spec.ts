@@ -284,8 +284,14 @@ describe('assemblePrompt', () => {
     expect(text).toContain(
       'To reset a forgotten password, open Settings and choose Reset password. [2]',
     );
-    expect(text).toContain('[2] Document 2 — pp. 2–3, Guide › Section 2');
-    expect(prompt.citations.get('2')?.chunkId).toBe('chunk-2');
+    // The marker resolves to the passage through the citations, not through the text.
+    expect(prompt.citations.get('2')).toMatchObject({
+      chunkId: 'chunk-2',
+      title: 'Document 2',
+      pageStart: 2,
+      pageEnd: 3,
+      headingPath: ['Guide', 'Section 2'],
+    });
   });
 
   it('is answered in Korean with a citation by the extractive model for a Korean question', async () => {
@@ -301,6 +307,7 @@ describe('assemblePrompt', () => {
     const [block] = completion.message.content;
     const text = block?.type === 'text' ? block.text : '';
     expect(text).toContain('보안그룹은 VPC 콘솔에서 설정합니다. [1]');
-    expect(text).toContain('출처');
+    expect(text.startsWith('언어 모델이 설정되어 있지 않아')).toBe(true);
+    expect(prompt.citations.get('1')?.chunkId).toBe('chunk-1');
   });
 });
