@@ -48,6 +48,7 @@ export function messageView(message: Message): MessageView {
   if (message.clientMessageId !== undefined) view.clientMessageId = message.clientMessageId;
   if (message.turnId !== undefined) view.turnId = message.turnId;
   if (message.stopReason !== undefined) view.stopReason = message.stopReason;
+  if (message.model !== undefined) view.model = message.model;
   const usage = usageView(message.usage);
   if (usage !== undefined) view.usage = usage;
   return view;

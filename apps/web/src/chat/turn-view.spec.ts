@@ -97,6 +97,7 @@ describe('answerFromMessage', () => {
       createdAt: '2026-01-01T00:00:00.000Z',
       status: 'complete',
       turnId: TURN_ID,
+      model: 'claude-haiku-4-5',
       citations: [],
       toolCalls: [
         {
@@ -119,6 +120,7 @@ describe('answerFromMessage', () => {
       text: 'Stored [1]',
       status: 'complete',
       turnId: TURN_ID,
+      model: 'claude-haiku-4-5',
       lastSeq: -1,
     });
     expect(answer.toolCalls[0]).toMatchObject({ status: 'success', output: 'ok' });

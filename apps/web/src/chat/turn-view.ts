@@ -113,6 +113,7 @@ export function answerFromMessage(message: MessageView): AnswerView {
     status: message.status ?? 'complete',
     usage: message.usage,
     stopReason: message.stopReason,
+    ...(message.model === undefined ? {} : { model: message.model }),
     lastSeq: -1,
   };
 }

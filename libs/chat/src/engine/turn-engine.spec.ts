@@ -114,6 +114,7 @@ describe('turn engine', () => {
       turnId: turn.turnId,
       status: 'complete',
       stopReason: 'end_turn',
+      model: 'claude-haiku-4-5',
       usage: {
         inputTokens: 120,
         outputTokens: 7,

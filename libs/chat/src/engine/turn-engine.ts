@@ -743,6 +743,7 @@ class DefaultTurnEngine implements TurnEngineInstance {
             ...(usage.costUsd === null ? {} : { costMicroUsd: Math.round(usage.costUsd * 1e6) }),
           },
           stopReason: stopReason.slice(0, 64),
+          model: context.model,
           status,
         });
         messageId = message.id;

@@ -32,6 +32,8 @@ export const messageSchema = z.strictObject({
   toolCalls: z.array(toolCallRecordSchema),
   usage: turnUsageSchema.optional(),
   stopReason: z.string().optional(),
+  /** Assistant messages: the catalog id of the model that wrote it. */
+  model: z.string().optional(),
 });
 export type MessageView = z.infer<typeof messageSchema>;
 

@@ -51,6 +51,8 @@ export interface AppendMessageInput {
   /** Token counts by name (`inputTokens`, `outputTokens`, …). */
   readonly usage?: Readonly<Record<string, number>>;
   readonly stopReason?: string;
+  /** Catalog id of the model that wrote an assistant message. */
+  readonly model?: string;
   readonly status?: MessageStatus;
 }
 
@@ -104,6 +106,12 @@ export const appendMessageInputSchema = z.strictObject({
   toolCalls: z.array(jsonValueSchema).max(1_000).optional(),
   usage: z.record(z.string().max(64), z.number().int().nonnegative()).optional(),
   stopReason: z.string().min(1).max(64).optional(),
+  model: z
+    .string()
+    .min(1)
+    .max(256)
+    .regex(/^[A-Za-z0-9._:/@+-]+$/, 'must be a model id')
+    .optional(),
   status: z.enum(['streaming', 'complete', 'failed', 'cancelled']).optional(),
 });
 

@@ -166,6 +166,7 @@ const storedMessageSchema = z.object({
   toolCalls: z.string().optional(),
   usage: z.string().optional(),
   stopReason: z.string().optional(),
+  model: z.string().optional(),
   status: z.enum(['streaming', 'complete', 'failed', 'cancelled']).optional(),
 });
 
@@ -509,6 +510,7 @@ export class SessionRepository {
       toolCalls: optionalJson(message.toolCalls),
       usage: optionalJson(message.usage),
       stopReason: message.stopReason,
+      model: message.model,
       status: message.status,
       // Messages live and die with their session.
       ttl,
