@@ -32,7 +32,7 @@ import { ChatAlarms } from '../constructs/chat-alarms';
 import { ChatRestApi } from '../constructs/chat-rest-api';
 import { ChatSocketApi } from '../constructs/chat-socket-api';
 import { ServiceFunction } from '../constructs/service-function';
-import { TurnQueue } from '../constructs/turn-queue';
+import { WorkQueue } from '../constructs/work-queue';
 import { iam5FindingId } from '../nag-findings';
 import type { StageConfig } from '../stage-config';
 import { workspaceRoot } from '../workspace';
@@ -135,7 +135,7 @@ export class ChatStack extends Stack {
   readonly worker: ServiceFunction;
   readonly restApi: ChatRestApi;
   readonly socketApi: ChatSocketApi;
-  readonly turnQueue: TurnQueue;
+  readonly turnQueue: WorkQueue;
   readonly alarms: ChatAlarms;
   readonly alarmTopic: AlarmTopic;
   readonly loggingRole: ApiGatewayLoggingRole;
@@ -162,10 +162,13 @@ export class ChatStack extends Stack {
     this.documentsBucketArn = `arn:${Aws.PARTITION}:s3:::${documentsBucket}`;
     this.artifactsBucketArn = `arn:${Aws.PARTITION}:s3:::${artifactsBucket}`;
 
-    this.turnQueue = new TurnQueue(this, 'Turns', {
+    // API Gateway gives a WebSocket integration 29 seconds; a turn may stream for minutes.
+    this.turnQueue = new WorkQueue(this, 'Turns', {
       // SQS's advice for Lambda consumers: six times the function timeout.
       visibilityTimeout: Duration.seconds(WORKER_TIMEOUT.toSeconds() * 6),
       maxReceiveCount: 3,
+      // A turn nobody ran within a day is stale.
+      retentionPeriod: Duration.days(1),
       removalPolicy,
     });
 

@@ -23,7 +23,7 @@ import { AlarmTopic } from '../constructs/alarm-topic';
 import { type AuroraDatabase, DATABASE_PORT } from '../constructs/aurora-database';
 import { DocIngestorFunction } from '../constructs/doc-ingestor-function';
 import { IngestionAlarms } from '../constructs/ingestion-alarms';
-import { IngestionQueue } from '../constructs/ingestion-queue';
+import { WorkQueue } from '../constructs/work-queue';
 import type { StageConfig } from '../stage-config';
 
 /** Uploads live under this prefix of the documents bucket; only its events reach the ingestor. */
@@ -70,7 +70,7 @@ export interface IngestionStackProps extends StackProps {
  */
 export class IngestionStack extends Stack {
   readonly ingestor: DocIngestorFunction;
-  readonly queue: IngestionQueue;
+  readonly queue: WorkQueue;
   readonly alarms: IngestionAlarms;
   readonly alarmTopic: AlarmTopic;
 
@@ -80,10 +80,11 @@ export class IngestionStack extends Stack {
     const removalPolicy =
       config.removalPolicy === 'retain' ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY;
 
-    this.queue = new IngestionQueue(this, 'Events', {
+    this.queue = new WorkQueue(this, 'Events', {
       // SQS's advice for Lambda consumers: six times the function timeout.
       visibilityTimeout: Duration.seconds(INGESTOR_TIMEOUT.toSeconds() * 6),
       maxReceiveCount: 5,
+      retentionPeriod: Duration.days(4),
       removalPolicy,
     });
 

@@ -2,26 +2,28 @@ import { Duration, type RemovalPolicy } from 'aws-cdk-lib';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 
-/** Properties of {@link TurnQueue}. */
-export interface TurnQueueProps {
-  /** At least 6× the worker's timeout, so a running turn is not handed out a second time. */
+/** Properties of {@link WorkQueue}. */
+export interface WorkQueueProps {
+  /** At least 6× the consumer's timeout, so a message is not handed out twice while it runs. */
   readonly visibilityTimeout: Duration;
-  /** Receives before a turn message moves to the dead-letter queue. */
+  /** Receives before a message moves to the dead-letter queue. */
   readonly maxReceiveCount: number;
+  /** How long an unconsumed message stays (raised if every receive would not fit in it). */
+  readonly retentionPeriod: Duration;
   readonly removalPolicy: RemovalPolicy;
 }
 
 /**
- * The chat turns the socket handler hands to the worker (API Gateway gives a WebSocket
- * integration 29 seconds, a turn may stream for minutes), with a dead-letter queue that keeps
- * what failed `maxReceiveCount` times for 14 days. Both are encrypted with SQS managed keys and
- * refuse requests without TLS.
+ * A queue feeding a Lambda consumer, with a dead-letter queue that keeps what failed
+ * `maxReceiveCount` times for 14 days. Both are encrypted with SQS managed keys (S3 can publish
+ * to those without a key policy) and refuse requests without TLS. Used for S3's object events to
+ * doc-ingestor and for the chat turns the socket handler hands to the worker.
  */
-export class TurnQueue extends Construct {
+export class WorkQueue extends Construct {
   readonly queue: Queue;
   readonly deadLetterQueue: Queue;
 
-  constructor(scope: Construct, id: string, props: TurnQueueProps) {
+  constructor(scope: Construct, id: string, props: WorkQueueProps) {
     super(scope, id);
 
     this.deadLetterQueue = new Queue(this, 'DeadLetterQueue', {
@@ -34,11 +36,11 @@ export class TurnQueue extends Construct {
       encryption: QueueEncryption.SQS_MANAGED,
       enforceSSL: true,
       visibilityTimeout: props.visibilityTimeout,
-      // A turn nobody ran within a day is stale, but every receive must fit before it expires,
-      // or a failing turn would vanish instead of reaching the dead-letter queue.
+      // Every receive must fit before the message expires, or a failing message would vanish
+      // instead of reaching the dead-letter queue.
       retentionPeriod: Duration.seconds(
         Math.max(
-          Duration.days(1).toSeconds(),
+          props.retentionPeriod.toSeconds(),
           props.visibilityTimeout.toSeconds() * (props.maxReceiveCount + 1),
         ),
       ),
