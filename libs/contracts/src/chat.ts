@@ -30,15 +30,17 @@ export const MAX_USER_MESSAGE_CHARACTERS = 32_000;
  */
 export const MAX_SERVER_FRAME_BYTES = 32 * 1024 - 1024;
 
+/** A model id as the catalog and the providers name them. */
+export const modelIdSchema = z
+  .string()
+  .min(1)
+  .max(256)
+  .regex(/^[A-Za-z0-9._:/@+-]+$/, 'must be a model id');
+
 /** Per-turn choices the client makes; each has a server-side default. */
 export const turnOptionsSchema = z.strictObject({
   /** Catalog id of the model; the session's model when absent. */
-  model: z
-    .string()
-    .min(1)
-    .max(256)
-    .regex(/^[A-Za-z0-9._:/@+-]+$/, 'must be a model id')
-    .optional(),
+  model: modelIdSchema.optional(),
   /** Retrieve passages from the user's documents (default true). */
   knowledgeBase: z.boolean().optional(),
   /** Offer the user's registered tools to the model (default true). */

@@ -1,17 +1,10 @@
 import * as z from 'zod';
 
-import { ulidSchema } from '../chat';
+import { modelIdSchema, ulidSchema } from '../chat';
 import { displayTextSchema, pageQuerySchema, pageSchema, timestampSchema } from './common';
 
 /** Longest session title (the sessions table's limit). */
 export const MAX_SESSION_TITLE_CHARACTERS = 200;
-
-/** A model id as the catalog and the providers name them. */
-export const modelIdSchema = z
-  .string()
-  .min(1)
-  .max(256)
-  .regex(/^[A-Za-z0-9._:/@+-]+$/, 'must be a model id');
 
 export const sessionTitleSchema = displayTextSchema(MAX_SESSION_TITLE_CHARACTERS);
 
